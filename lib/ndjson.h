@@ -1,0 +1,54 @@
+#ifndef IS_NDJSON_H
+#define IS_NDJSON_H
+#include <jansson.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "strbuf.h"
+
+/*
+ * NDJSON in: one JSON object per line, lines of any length. A last line without
+ * a newline is still a record: nothing read is ever dropped. Before a read that
+ * would block, the reader calls before_block (usually a flush of the output), so
+ * records reach the next stage as soon as this one waits, while a busy stream
+ * stays fully buffered.
+ */
+struct is_ndjson_reader {
+	int fd;
+	const char *name;          /* borrowed; used in error locations */
+	char *buf;
+	size_t cap, start, end;    /* unread bytes are buf[start..end) */
+	long line;                 /* number of the last line returned */
+	int eof, read_error;
+	void (*before_block)(void *ctx);
+	void *before_block_ctx;
+};
+
+/* fd is borrowed; name is used in messages ("-" reads as "<stdin>"). */
+void is_ndjson_reader_init(struct is_ndjson_reader *r, int fd, const char *name);
+void is_ndjson_reader_release(struct is_ndjson_reader *r);
+/*
+ * Reads the next record. Returns 1 and a new reference in *out, 0 at end of
+ * input, -1 with err filled for a line that is not a JSON object (the reader
+ * stays usable: the next call reads the following line) or a read error (then
+ * r->read_error is set and the next call returns 0).
+ */
+int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *err);
+
+/*
+ * NDJSON out: a record per line into a fully buffered stdio stream; the reader's
+ * before_block hook (or the caller, before it waits on work) flushes it.
+ */
+struct is_ndjson_writer {
+	FILE *fp;                  /* borrowed */
+	struct is_strbuf line;
+};
+
+void is_ndjson_writer_init(struct is_ndjson_writer *w, FILE *fp);
+void is_ndjson_writer_release(struct is_ndjson_writer *w);
+/* Returns 0, or -1 when the write failed (errno set). record is borrowed. */
+int is_ndjson_write(struct is_ndjson_writer *w, const json_t *record);
+/* A before_block hook that flushes the FILE * it is given. */
+void is_ndjson_flush_hook(void *fp);
+
+#endif

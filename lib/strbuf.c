@@ -1,0 +1,90 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+#include "banned.h"
+
+void is_strbuf_init(struct is_strbuf *sb, size_t hint)
+{
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	if (hint)
+		is_strbuf_grow(sb, hint);
+}
+
+void is_strbuf_release(struct is_strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+void is_strbuf_reset(struct is_strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void is_strbuf_grow(struct is_strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 > sb->cap)
+		sb->buf = is_xgrow(sb->buf, &sb->cap, sb->len + extra + 1, 1);
+}
+
+void is_strbuf_add(struct is_strbuf *sb, const void *data, size_t n)
+{
+	is_strbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, data, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void is_strbuf_adds(struct is_strbuf *sb, const char *s)
+{
+	is_strbuf_add(sb, s, strlen(s));
+}
+
+void is_strbuf_addch(struct is_strbuf *sb, char c)
+{
+	is_strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
+void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	is_strbuf_grow(sb, 64);
+	va_start(ap, fmt);
+	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sb->cap - sb->len) {
+		is_strbuf_grow(sb, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+	}
+	sb->len += (size_t)n;
+}
+
+char *is_strbuf_detach(struct is_strbuf *sb, size_t *len)
+{
+	char *out;
+
+	if (!sb->buf)
+		is_strbuf_grow(sb, 0);
+	out = sb->buf;
+	if (len)
+		*len = sb->len;
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return out;
+}

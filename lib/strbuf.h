@@ -1,0 +1,25 @@
+#ifndef IS_STRBUF_H
+#define IS_STRBUF_H
+#include <stddef.h>
+
+/* A growable byte buffer, always NUL-terminated (git's strbuf). */
+struct is_strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+#define IS_STRBUF_INIT { NULL, 0, 0 }
+
+void is_strbuf_init(struct is_strbuf *sb, size_t hint);
+void is_strbuf_release(struct is_strbuf *sb);
+void is_strbuf_reset(struct is_strbuf *sb);
+void is_strbuf_grow(struct is_strbuf *sb, size_t extra);
+void is_strbuf_add(struct is_strbuf *sb, const void *data, size_t n);
+void is_strbuf_adds(struct is_strbuf *sb, const char *s);
+void is_strbuf_addch(struct is_strbuf *sb, char c);
+void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller (who frees it) and resets sb. */
+char *is_strbuf_detach(struct is_strbuf *sb, size_t *len);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * Scalars typed by the YAML 1.2 core schema. yes/no/on/off stay strings: YAML
+ * 1.2 dropped the 1.1 booleans because "country: no" (Norway) turned false.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yaml_doc.h"
+#include "banned.h"
+
+static int is_one_of(const char *s, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strcmp(s, *words))
+			return 1;
+	return 0;
+}
+
+static int all_digits(const char *s, const char *set)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!strchr(set, *s))
+			return 0;
+	return 1;
+}
+
+/* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static int looks_float(const char *s)
+{
+	int mantissa = 0;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	while (*s >= '0' && *s <= '9') {
+		s++;
+		mantissa = 1;
+	}
+	if (*s == '.') {
+		s++;
+		while (*s >= '0' && *s <= '9') {
+			s++;
+			mantissa = 1;
+		}
+	}
+	if (!mantissa)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Integers beyond 64 bits keep their exact digits, as a string. */
+static json_t *integer_value(const char *text, int base, const char *digits)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(digits, &end, base);
+	if (errno == ERANGE)
+		return json_string(text);
+	if (base != 10 && text[0] == '-')
+		v = -v;
+	return json_integer(v);
+}
+
+static json_t *number_value(const char *s)
+{
+	if (all_digits(s, "0123456789") ||
+	    ((*s == '-' || *s == '+') && all_digits(s + 1, "0123456789")))
+		return integer_value(s, 10, s);
+	if (!strncmp(s, "0o", 2) && all_digits(s + 2, "01234567"))
+		return integer_value(s, 8, s + 2);
+	if (!strncmp(s, "0x", 2) && all_digits(s + 2, "0123456789abcdefABCDEF"))
+		return integer_value(s, 16, s + 2);
+	if (looks_float(s)) {
+		double d = strtod(s, NULL);
+
+		/* JSON has no infinity: an overflowing literal keeps its text. */
+		return isfinite(d) ? json_real(d) : json_string(s);
+	}
+	return NULL;
+}
+
+static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+static const char *const trues[] = { "true", "True", "TRUE", NULL };
+static const char *const falses[] = { "false", "False", "FALSE", NULL };
+/* JSON cannot hold these; they stay the YAML text, as strings. */
+static const char *const specials[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf",
+	"+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+
+static json_t *untagged_plain(const char *s)
+{
+	json_t *n;
+
+	if (is_one_of(s, nulls))
+		return json_null();
+	if (is_one_of(s, trues))
+		return json_true();
+	if (is_one_of(s, falses))
+		return json_false();
+	if (is_one_of(s, specials))
+		return json_string(s);
+	if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.') {
+		n = number_value(s);
+		if (n)
+			return n;
+	}
+	return json_string(s);
+}
+
+json_t *is_yaml_scalar(const char *text, int plain, const char *tag)
+{
+	if (tag && !strncmp(tag, "tag:yaml.org,2002:", 18)) {
+		const char *t = tag + 18;
+		json_t *v = NULL;
+
+		if (!strcmp(t, "str"))
+			return json_string(text);
+		if (!strcmp(t, "null") && is_one_of(text, nulls))
+			return json_null();
+		if (!strcmp(t, "bool"))
+			v = is_one_of(text, trues) ? json_true()
+			  : is_one_of(text, falses) ? json_false() : NULL;
+		if (!strcmp(t, "int") || !strcmp(t, "float")) {
+			v = number_value(text);
+			if (v && !strcmp(t, "float") && json_is_integer(v)) {
+				json_t *r = json_real((double)json_integer_value(v));
+
+				json_decref(v);
+				v = r;
+			}
+		}
+		return v;   /* NULL: the text does not fit the tag */
+	}
+	/* "!" is the non-specific tag: the scalar is a string. */
+	if (!plain || (tag && !strcmp(tag, "!")))
+		return json_string(text);
+	return untagged_plain(text);
+}
