@@ -5,92 +5,104 @@
 #include "xalloc.h"
 #include "banned.h"
 
-uint64_t is_strmap_hash(const char *key)
+void is_strmap_init(struct is_strmap *m)
 {
-	const unsigned char *p = (const unsigned char *)key;
-	uint64_t h = 14695981039346656037ULL;
-
-	while (*p) {
-		h ^= *p++;
-		h *= 1099511628211ULL;
-	}
-	/* Mix the high bits down: the low bits pick the slot. */
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
-}
-
-void is_strmap_init(struct is_strmap *m, size_t hint)
-{
-	size_t cap = 16;
-
-	while (cap < hint + hint / 2 + 1)
-		cap *= 2;
-	m->slots = is_xcalloc(cap, sizeof(*m->slots));
-	m->cap = cap;
-	m->count = 0;
+	memset(m, 0, sizeof(*m));
 }
 
 void is_strmap_release(struct is_strmap *m)
 {
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
 	free(m->slots);
-	m->slots = NULL;
-	m->cap = m->count = 0;
+	memset(m, 0, sizeof(*m));
 }
 
-static struct is_strmap_slot *probe(const struct is_strmap *m, const char *key,
-                                    uint64_t hash)
+size_t is_strmap_hash(const char *s)
 {
-	size_t mask = m->cap - 1, i = (size_t)hash & mask;
+	size_t h = 14695981039346656037ULL;
 
-	for (;; i = (i + 1) & mask) {
-		struct is_strmap_slot *s = &m->slots[i];
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 32);
+}
 
-		if (!s->key || (s->hash == hash && !strcmp(s->key, key)))
-			return s;
-	}
+static struct is_strmap_entry *slot_for(struct is_strmap_entry *slots, size_t cap,
+                                        const char *key, size_t hash)
+{
+	size_t i = hash & (cap - 1);
+
+	while (slots[i].key && (slots[i].hash != hash || strcmp(slots[i].key, key)))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
 }
 
 static void grow(struct is_strmap *m)
 {
-	struct is_strmap old = *m;
-	size_t i;
+	size_t cap = m->cap ? m->cap * 2 : 64, i;
+	struct is_strmap_entry *slots = is_xcalloc(cap, sizeof(*slots));
 
-	m->cap = old.cap ? old.cap * 2 : 16;
-	m->slots = is_xcalloc(m->cap, sizeof(*m->slots));
-	for (i = 0; i < old.cap; i++)
-		if (old.slots[i].key)
-			*probe(m, old.slots[i].key, old.slots[i].hash) = old.slots[i];
-	free(old.slots);
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			*slot_for(slots, cap, m->slots[i].key, m->slots[i].hash) = m->slots[i];
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
 }
 
-union is_strmap_value *is_strmap_put(struct is_strmap *m, const char *key,
-                                     int *added)
+void *is_strmap_get(const struct is_strmap *m, const char *key)
 {
-	uint64_t hash = is_strmap_hash(key);
-	struct is_strmap_slot *s;
-
-	/* Keep the load under 3/4 so probes stay short. */
-	if ((m->count + 1) * 4 > m->cap * 3)
-		grow(m);
-	s = probe(m, key, hash);
-	*added = !s->key;
-	if (!s->key) {
-		s->key = key;
-		s->hash = hash;
-		s->value.index = 0;
-		s->value.ptr = NULL;
-		m->count++;
-	}
-	return &s->value;
-}
-
-union is_strmap_value *is_strmap_get(const struct is_strmap *m, const char *key)
-{
-	struct is_strmap_slot *s;
+	struct is_strmap_entry *e;
 
 	if (!m->cap)
 		return NULL;
-	s = probe(m, key, is_strmap_hash(key));
-	return s->key ? &s->value : NULL;
+	e = slot_for(m->slots, m->cap, key, is_strmap_hash(key));
+	return e->key ? e->value : NULL;
+}
+
+const char *is_strmap_key(const struct is_strmap *m, const char *key)
+{
+	struct is_strmap_entry *e;
+
+	if (!m->cap)
+		return NULL;
+	e = slot_for(m->slots, m->cap, key, is_strmap_hash(key));
+	return e->key;
+}
+
+void *is_strmap_put(struct is_strmap *m, const char *key, void *value)
+{
+	size_t hash = is_strmap_hash(key);
+	struct is_strmap_entry *e;
+	void *old;
+
+	if ((m->size + 1) * 4 > m->cap * 3)
+		grow(m);
+	e = slot_for(m->slots, m->cap, key, hash);
+	if (!e->key) {
+		e->key = is_xstrdup(key);
+		e->hash = hash;
+		e->value = value;
+		m->size++;
+		return NULL;
+	}
+	old = e->value;
+	e->value = value;
+	return old;
+}
+
+int is_strmap_next(const struct is_strmap *m, size_t *i, const char **key, void **value)
+{
+	for (; *i < m->cap; (*i)++) {
+		if (m->slots[*i].key) {
+			*key = m->slots[*i].key;
+			if (value)
+				*value = m->slots[*i].value;
+			(*i)++;
+			return 1;
+		}
+	}
+	return 0;
 }
