@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "graph.h"
-#include "strmap.h"
 #include "unit.h"
 
 static uint64_t rng = 88172645463325252ULL;
@@ -213,36 +212,11 @@ static void test_long_chain(void)
 	is_graph_release(&g);
 }
 
-static void test_strmap(void)
-{
-	struct is_strmap m;
-	char (*keys)[16] = malloc(100000 * sizeof(*keys));
-	int i, added, ok = 1;
-
-	is_strmap_init(&m, 0);
-	for (i = 0; i < 100000; i++) {
-		snprintf(keys[i], sizeof(keys[i]), "File/k%d", i);
-		is_strmap_put(&m, keys[i], &added)->index = (size_t)i;
-		ok &= added;
-	}
-	for (i = 0; i < 100000; i++) {
-		union is_strmap_value *v = is_strmap_get(&m, keys[i]);
-
-		ok &= v && v->index == (size_t)i;
-	}
-	is_strmap_put(&m, "File/k7", &added);
-	CHECK(ok && !added && m.count == 100000, "strmap keeps 100000 keys");
-	CHECK(!is_strmap_get(&m, "File/nope"), "strmap misses an absent key");
-	is_strmap_release(&m);
-	free(keys);
-}
-
 int main(void)
 {
 	test_random_dags();
 	test_cycles();
 	test_shortcut();
 	test_long_chain();
-	test_strmap();
 	return UNIT_DONE();
 }
