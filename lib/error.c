@@ -56,6 +56,12 @@ void is_error_release(struct is_error *err)
 
 void is_error_print(const struct is_error *err, const char *prog, FILE *fp)
 {
+	is_error_print_as(err, prog, NULL, fp);
+}
+
+void is_error_print_as(const struct is_error *err, const char *prog, const char *word,
+                       FILE *fp)
+{
 	fprintf(fp, "%s: ", prog);
 	if (err->file) {
 		fprintf(fp, "%s:", err->file);
@@ -65,5 +71,7 @@ void is_error_print(const struct is_error *err, const char *prog, FILE *fp)
 			fprintf(fp, "%ld:", err->col);
 		fputc(' ', fp);
 	}
+	if (word)
+		fprintf(fp, "%s: ", word);
 	fprintf(fp, "%s\n", err->message ? err->message : "unknown error");
 }

@@ -35,5 +35,8 @@ void is_error_move(struct is_error *dst, struct is_error *src);
 void is_error_release(struct is_error *err);
 /* "prog: file:line:col: message" on fp, the convention of every command. */
 void is_error_print(const struct is_error *err, const char *prog, FILE *fp);
+/* The same with a word before the message: "prog: file:1:2: warning: ...". */
+void is_error_print_as(const struct is_error *err, const char *prog, const char *word,
+                       FILE *fp);
 
 #endif

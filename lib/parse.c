@@ -1,0 +1,527 @@
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "manifest.h"
+#include "parse.h"
+#include "select.h"
+#include "strmap.h"
+#include "suggest.h"
+#include "xalloc.h"
+#include "yaml_doc.h"
+#include "banned.h"
+
+enum { MAX_DIR_DEPTH = 64 };
+
+/* Where an id or a use of a name was seen. file is interned in p->files. */
+struct place {
+	const char *file;
+	long line, col;
+};
+
+struct known {
+	struct place at;
+	int is_group;
+};
+
+struct name_use {
+	struct place at;
+	char *id;                /* what the bare name resolved to */
+};
+
+struct check {               /* an id named before it was seen */
+	char *id, *from;
+	struct place at;
+	int what;                /* CHECK_REF, CHECK_GROUP */
+};
+enum { CHECK_REF, CHECK_GROUP };
+
+struct is_parse {
+	struct is_diag *diag;
+	is_parse_emit emit;
+	void *emit_ctx;
+	const struct is_selector *selector;
+	struct is_strmap files;      /* interned file names */
+	struct is_strmap ids;        /* id -> struct known */
+	struct is_strmap names;      /* bare name -> id (char *), or AMBIGUOUS */
+	struct is_strmap uses;       /* bare name -> struct name_use */
+	struct is_manifest *waiting;
+	size_t n_waiting, cap_waiting;
+	struct check *checks;
+	size_t n_checks, cap_checks;
+	json_t *kept;                /* all records, when a selector needs the graph */
+	int failed_output;
+};
+
+static char ambiguous_marker;
+#define AMBIGUOUS ((void *)&ambiguous_marker)
+
+struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ctx,
+                              const struct is_selector *selector)
+{
+	struct is_parse *p = is_xcalloc(1, sizeof(*p));
+
+	p->diag = diag;
+	p->emit = emit;
+	p->emit_ctx = ctx;
+	p->selector = selector;
+	is_strmap_init(&p->files);
+	is_strmap_init(&p->ids);
+	is_strmap_init(&p->names);
+	is_strmap_init(&p->uses);
+	if (selector)
+		p->kept = json_array();
+	return p;
+}
+
+static void free_values(struct is_strmap *m, void (*release)(void *))
+{
+	size_t i = 0;
+	const char *key;
+	void *value;
+
+	while (is_strmap_next(m, &i, &key, &value))
+		if (value && value != AMBIGUOUS)
+			release(value);
+	is_strmap_release(m);
+}
+
+static void free_use(void *v)
+{
+	struct name_use *u = v;
+
+	free(u->id);
+	free(u);
+}
+
+void is_parse_free(struct is_parse *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	free_values(&p->ids, free);
+	free_values(&p->names, free);
+	free_values(&p->uses, free_use);
+	is_strmap_release(&p->files);
+	for (i = 0; i < p->n_waiting; i++)
+		is_manifest_release(&p->waiting[i]);
+	free(p->waiting);
+	for (i = 0; i < p->n_checks; i++) {
+		free(p->checks[i].id);
+		free(p->checks[i].from);
+	}
+	free(p->checks);
+	json_decref(p->kept);
+	free(p);
+}
+
+static const char *intern_file(struct is_parse *p, const char *file)
+{
+	const char *k = is_strmap_key(&p->files, file);
+
+	if (!k) {
+		is_strmap_put(&p->files, file, NULL);
+		k = is_strmap_key(&p->files, file);
+	}
+	return k;
+}
+
+static int output(struct is_parse *p, json_t *record)
+{
+	if (p->kept) {
+		json_array_append(p->kept, record);
+		return 0;
+	}
+	if (!p->failed_output && p->emit(p->emit_ctx, record) < 0)
+		p->failed_output = 1;
+	return p->failed_output ? -1 : 0;
+}
+
+static void add_check(struct is_parse *p, const char *id, const char *from,
+                      const struct place *at, int what)
+{
+	struct check *c;
+
+	p->checks = is_xgrow(p->checks, &p->cap_checks, p->n_checks + 1, sizeof(*p->checks));
+	c = &p->checks[p->n_checks++];
+	c->id = is_xstrdup(id);
+	c->from = is_xstrdup(from);
+	c->at = *at;
+	c->what = what;
+}
+
+/* The id closest to a missing one, for "did you mean". Returns borrowed or NULL. */
+static const char *closest_id(const struct is_parse *p, const char *want)
+{
+	size_t i = 0, best_d = (size_t)-1;
+	const char *key, *best = NULL;
+
+	while (is_strmap_next(&p->ids, &i, &key, NULL)) {
+		size_t d = is_edit_distance(want, key);
+		const char *slash = strchr(key, '/');
+
+		/* A bare name is measured against the name part of each id. */
+		if (!strchr(want, '/') && slash) {
+			size_t dn = is_edit_distance(want, slash + 1);
+
+			d = dn < d ? dn : d;
+		}
+		if (d < best_d) {
+			best_d = d;
+			best = key;
+		}
+	}
+	return best && best_d <= strlen(want) / 2 + 2 ? best : NULL;
+}
+
+static void report_unknown(struct is_parse *p, const char *what, const char *target,
+                           const char *from, const struct place *at)
+{
+	const char *hint = closest_id(p, target);
+
+	if (hint)
+		is_diag_error(p->diag, "unknown-id", at->file, at->line, at->col, from,
+		              "%s '%s' does not exist (did you mean '%s'?)", what, target, hint);
+	else
+		is_diag_error(p->diag, "unknown-id", at->file, at->line, at->col, from,
+		              "%s '%s' does not exist", what, target);
+}
+
+static void note_use(struct is_parse *p, const char *name, const char *id,
+                     const struct place *at)
+{
+	struct name_use *u;
+
+	if (is_strmap_get(&p->uses, name))
+		return;
+	u = is_xcalloc(1, sizeof(*u));
+	u->at = *at;
+	u->id = is_xstrdup(id);
+	is_strmap_put(&p->uses, name, u);
+}
+
+static void report_ambiguous(struct is_parse *p, const char *name, const char *from,
+                             const struct place *at)
+{
+	is_diag_error(p->diag, "ambiguous-name", at->file, at->line, at->col, from,
+	              "name '%s' is ambiguous: more than one kind has a resource of that "
+	              "name; write the full id (Kind/%s)", name, name);
+}
+
+/*
+ * Turns an edge target into an id. Returns the id (new string), or NULL when
+ * the target is a bare name not known yet (and final is false) or an error.
+ */
+static char *resolve_target(struct is_parse *p, const struct is_manifest *m,
+                            const struct is_manifest_edge *e, int final, int *waiting)
+{
+	struct place at = { intern_file(p, json_string_value(json_object_get(
+		json_object_get(m->record, "source"), "file"))), e->line, e->col };
+	void *named;
+
+	if (!strncmp(e->target, "group:", 6)) {
+		char *id = is_xasprintf("MetaGroup/%s", e->target + 6);
+
+		if (!is_strmap_get(&p->ids, id))
+			add_check(p, id, m->id, &at, CHECK_GROUP);
+		return id;
+	}
+	if (strchr(e->target, '/')) {
+		if (!is_strmap_get(&p->ids, e->target))
+			add_check(p, e->target, m->id, &at, CHECK_REF);
+		return is_xstrdup(e->target);
+	}
+	named = is_strmap_get(&p->names, e->target);
+	if (named == AMBIGUOUS) {
+		report_ambiguous(p, e->target, m->id, &at);
+		return NULL;
+	}
+	if (named) {
+		note_use(p, e->target, named, &at);
+		return is_xstrdup(named);
+	}
+	if (!final) {
+		*waiting = 1;
+		return NULL;
+	}
+	report_unknown(p, "a resource named", e->target, m->id, &at);
+	return NULL;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static json_t *sorted_unique(char **ids, size_t n)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	qsort(ids, n, sizeof(*ids), compare_strings);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(ids[i], ids[i - 1]))
+			json_array_append_new(out, json_string(ids[i]));
+	return out;
+}
+
+/* Returns 1 when m is complete and emitted, 0 when it must wait. */
+static int try_finish(struct is_parse *p, struct is_manifest *m, int final)
+{
+	char **ids = is_xcalloc(m->n_edges + 1, sizeof(*ids));
+	size_t i, n = 0;
+	int waiting = 0;
+	json_t *refs = json_object_get(m->record, "refs");
+
+	for (i = 0; i < m->n_edges && !waiting; i++) {
+		char *id = resolve_target(p, m, &m->edges[i], final, &waiting);
+
+		if (!id)
+			continue;
+		if (m->edges[i].ref_index >= 0)
+			json_object_set_new(json_array_get(refs, (size_t)m->edges[i].ref_index),
+			                    "id", json_string(id));
+		ids[n++] = id;
+	}
+	if (!waiting) {
+		json_object_set_new(m->record, "deps", sorted_unique(ids, n));
+		output(p, m->record);
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return !waiting;
+}
+
+static void register_name(struct is_parse *p, const struct is_manifest *m)
+{
+	void *named = is_strmap_get(&p->names, m->name);
+	struct name_use *use = is_strmap_get(&p->uses, m->name);
+
+	if (!named) {
+		is_strmap_put(&p->names, m->name, is_xstrdup(m->id));
+		return;
+	}
+	if (named != AMBIGUOUS) {
+		free(is_strmap_put(&p->names, m->name, AMBIGUOUS));
+		/* A use resolved before the second resource of that name appeared. */
+		if (use)
+			report_ambiguous(p, m->name, NULL, &use->at);
+	}
+}
+
+static int register_id(struct is_parse *p, const struct is_manifest *m, const char *file)
+{
+	struct known *k = is_strmap_get(&p->ids, m->id);
+
+	if (k) {
+		is_diag_error(p->diag, "duplicate-id", file, m->line, m->col, m->id,
+		              "duplicate id '%s': also defined at %s:%ld:%ld (names are "
+		              "unique per kind)", m->id, k->at.file, k->at.line, k->at.col);
+		return -1;
+	}
+	k = is_xcalloc(1, sizeof(*k));
+	k->at.file = intern_file(p, file);
+	k->at.line = m->line;
+	k->at.col = m->col;
+	k->is_group = !strncmp(m->id, "MetaGroup/", 10);
+	is_strmap_put(&p->ids, m->id, k);
+	register_name(p, m);
+	return 0;
+}
+
+static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
+                          const char *file)
+{
+	struct is_manifest m;
+
+	if (!doc->root || json_is_null(doc->root))
+		return;     /* an empty document, e.g. a trailing "---" */
+	if (is_manifest_build(&m, doc, file, p->diag) < 0 || register_id(p, &m, file) < 0) {
+		is_manifest_release(&m);
+		return;
+	}
+	if (m.group) {
+		char *gid = is_xasprintf("MetaGroup/%s", m.group);
+		struct place at = { intern_file(p, file), m.group_line, m.group_col };
+
+		add_check(p, gid, m.id, &at, CHECK_GROUP);
+		free(gid);
+	}
+	if (try_finish(p, &m, 0)) {
+		is_manifest_release(&m);
+		return;
+	}
+	p->waiting = is_xgrow(p->waiting, &p->cap_waiting, p->n_waiting + 1,
+	                      sizeof(*p->waiting));
+	p->waiting[p->n_waiting++] = m;
+}
+
+static void read_documents(struct is_parse *p, struct is_yaml_reader *r, const char *file)
+{
+	struct is_yaml_doc doc;
+	struct is_error err = IS_ERROR_INIT;
+	int rc;
+
+	is_yaml_doc_init(&doc);
+	while (!p->failed_output && (rc = is_yaml_next(r, &doc, &err)) != 0) {
+		if (rc < 0) {
+			is_diag_report(p->diag, "error", &err);
+			continue;
+		}
+		take_document(p, &doc, file);
+	}
+	is_yaml_doc_release(&doc);
+	is_error_release(&err);
+}
+
+static int parse_file(struct is_parse *p, const char *path, FILE *flush)
+{
+	struct is_error err = IS_ERROR_INIT;
+	struct is_yaml_reader *r = is_yaml_open(path, flush, &err);
+
+	if (!r) {
+		is_diag_report(p->diag, "error", &err);
+		is_error_release(&err);
+		return 0;
+	}
+	read_documents(p, r, strcmp(path, "-") ? path : "<stdin>");
+	is_yaml_close(r);
+	return p->failed_output ? -1 : 0;
+}
+
+static int yaml_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static int parse_dir(struct is_parse *p, const char *dir, FILE *flush, int depth);
+
+static int parse_entry(struct is_parse *p, const char *path, FILE *flush, int depth)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		is_diag_error(p->diag, "read", path, 0, 0, NULL, "cannot read: %s",
+		              strerror(errno));
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return parse_dir(p, path, flush, depth + 1);
+	return yaml_name(path) ? parse_file(p, path, flush) : 0;
+}
+
+static int parse_dir(struct is_parse *p, const char *dir, FILE *flush, int depth)
+{
+	DIR *d;
+	struct dirent *ent;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (depth > MAX_DIR_DEPTH)
+		return is_diag_error(p->diag, "read", dir, 0, 0, NULL,
+		                     "folders nested deeper than %d (a symlink loop?)",
+		                     MAX_DIR_DEPTH) * 0;
+	d = opendir(dir);
+	if (!d)
+		return is_diag_error(p->diag, "read", dir, 0, 0, NULL, "cannot open folder: %s",
+		                     strerror(errno)) * 0;
+	while ((ent = readdir(d)) != NULL) {
+		if (ent->d_name[0] == '.')
+			continue;   /* hidden files and folders, ".git" among them */
+		names = is_xgrow(names, &cap, n + 1, sizeof(*names));
+		names[n++] = is_xasprintf("%s%s%s", dir,
+		                          dir[strlen(dir) - 1] == '/' ? "" : "/", ent->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), compare_strings);
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = parse_entry(p, names[i], flush, depth);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int is_parse_path(struct is_parse *p, const char *path, FILE *flush)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return parse_file(p, path, flush);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return parse_dir(p, path, flush, 0);
+	return parse_file(p, path, flush);
+}
+
+int is_parse_buffer(struct is_parse *p, const char *name, const char *data, size_t len)
+{
+	struct is_error err = IS_ERROR_INIT;
+	struct is_yaml_reader *r = is_yaml_open_buffer(name, data, len, &err);
+
+	if (!r) {
+		is_diag_report(p->diag, "error", &err);
+		is_error_release(&err);
+		return 0;
+	}
+	read_documents(p, r, name);
+	is_yaml_close(r);
+	return p->failed_output ? -1 : 0;
+}
+
+static void run_checks(struct is_parse *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_checks; i++) {
+		struct check *c = &p->checks[i];
+
+		if (is_strmap_get(&p->ids, c->id))
+			continue;
+		if (c->what == CHECK_GROUP)
+			report_unknown(p, "MetaGroup", c->id + 10, c->from, &c->at);
+		else
+			report_unknown(p, "dependency", c->id, c->from, &c->at);
+	}
+}
+
+static void emit_selected(struct is_parse *p)
+{
+	size_t extra = 0, i;
+	json_t *chosen = is_select_closure(p->kept, p->selector, &extra);
+	json_t *all = p->kept;
+
+	p->kept = NULL;
+	for (i = 0; i < json_array_size(chosen); i++)
+		if (output(p, json_array_get(chosen, i)) < 0)
+			break;
+	if (extra)
+		is_diag_warning(p->diag, "selector-kept", NULL, 0, 0, NULL,
+		                "kept %zu record%s that the selector did not match because "
+		                "selected ones depend on them (marked \"selected\": false)",
+		                extra, extra == 1 ? "" : "s");
+	json_decref(chosen);
+	json_decref(all);
+}
+
+int is_parse_finish(struct is_parse *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_waiting; i++) {
+		try_finish(p, &p->waiting[i], 1);
+		is_manifest_release(&p->waiting[i]);
+	}
+	p->n_waiting = 0;
+	run_checks(p);
+	if (p->kept)
+		emit_selected(p);
+	return p->failed_output ? -1 : 0;
+}
