@@ -154,13 +154,18 @@ static void add_check(struct is_parse *p, const char *id, const char *from,
 }
 
 /* The id closest to a missing one, for "did you mean". Returns borrowed or NULL. */
-static const char *closest_id(const struct is_parse *p, const char *want)
+static const char *closest_id(const struct is_parse *p, const char *want,
+                              const char *prefix)
 {
 	size_t i = 0, best_d = (size_t)-1;
 	const char *key, *best = NULL;
 
 	while (is_strmap_next(&p->ids, &i, &key, NULL)) {
-		size_t d = is_edit_distance(want, key);
+		size_t d;
+
+		if (prefix && strncmp(key, prefix, strlen(prefix)))
+			continue;
+		d = is_edit_distance(want, key);
 		const char *slash = strchr(key, '/');
 
 		/* A bare name is measured against the name part of each id. */
@@ -169,7 +174,7 @@ static const char *closest_id(const struct is_parse *p, const char *want)
 
 			d = dn < d ? dn : d;
 		}
-		if (d < best_d) {
+		if (d < best_d && strcmp(key, want)) {
 			best_d = d;
 			best = key;
 		}
@@ -180,7 +185,8 @@ static const char *closest_id(const struct is_parse *p, const char *want)
 static void report_unknown(struct is_parse *p, const char *what, const char *target,
                            const char *from, const struct place *at)
 {
-	const char *hint = closest_id(p, target);
+	int group = !strcmp(what, "MetaGroup");
+	const char *hint = closest_id(p, target, group ? "MetaGroup/" : NULL);
 
 	if (hint)
 		is_diag_error(p->diag, "unknown-id", at->file, at->line, at->col, from,
