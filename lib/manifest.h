@@ -22,6 +22,7 @@ struct is_manifest {
 	char *name;         /* owned */
 	char *group;        /* owned: the MetaGroup this belongs to, or NULL */
 	long line, col, group_line, group_col;
+	int invalid;        /* had errors: checked and registered, never emitted */
 	struct is_manifest_edge *edges;
 	size_t n_edges, cap_edges;
 };

@@ -280,6 +280,7 @@ static int try_finish(struct is_parse *p, struct is_manifest *m, int final)
 	char **ids = is_xcalloc(m->n_edges + 1, sizeof(*ids));
 	size_t i, n = 0;
 	int waiting = 0;
+	size_t errors_before = p->diag->errors;
 	json_t *refs = json_object_get(m->record, "refs");
 
 	for (i = 0; i < m->n_edges && !waiting; i++) {
@@ -292,7 +293,8 @@ static int try_finish(struct is_parse *p, struct is_manifest *m, int final)
 			                    "id", json_string(id));
 		ids[n++] = id;
 	}
-	if (!waiting) {
+	/* A record with errors is never emitted: a later stage must not act on it. */
+	if (!waiting && !m->invalid && p->diag->errors == errors_before) {
 		json_object_set_new(m->record, "deps", sorted_unique(ids, n));
 		output(p, m->record);
 	}
@@ -343,6 +345,7 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
                           const char *file)
 {
 	struct is_manifest m;
+	size_t errors_before = p->diag->errors;
 
 	if (!doc->root || json_is_null(doc->root))
 		return;     /* an empty document, e.g. a trailing "---" */
@@ -350,6 +353,7 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 		is_manifest_release(&m);
 		return;
 	}
+	m.invalid = p->diag->errors != errors_before;
 	if (m.group) {
 		char *gid = is_xasprintf("MetaGroup/%s", m.group);
 		struct place at = { intern_file(p, file), m.group_line, m.group_col };
@@ -498,6 +502,21 @@ static void run_checks(struct is_parse *p)
 	}
 }
 
+static void emit_invalid_marker(struct is_parse *p)
+{
+	struct is_error e = IS_ERROR_INIT;
+	json_t *rec;
+
+	is_error_set(&e, "invalid-input", NULL, 0, 0,
+	             "%zu error%s in the manifests: the records above are incomplete, "
+	             "do not plan or apply them", p->diag->errors,
+	             p->diag->errors == 1 ? "" : "s");
+	rec = is_diag_record("error", &e);
+	output(p, rec);
+	json_decref(rec);
+	is_error_release(&e);
+}
+
 static void emit_selected(struct is_parse *p)
 {
 	size_t extra = 0, i;
@@ -529,5 +548,7 @@ int is_parse_finish(struct is_parse *p)
 	run_checks(p);
 	if (p->kept)
 		emit_selected(p);
+	if (p->diag->errors)
+		emit_invalid_marker(p);
 	return p->failed_output ? -1 : 0;
 }

@@ -30,7 +30,12 @@ struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ct
 int is_parse_path(struct is_parse *p, const char *path, FILE *flush);
 /* Parses an in-memory buffer (for tests and fuzzing). */
 int is_parse_buffer(struct is_parse *p, const char *name, const char *data, size_t len);
-/* Resolves what waited for the end, checks every id named, emits the rest. */
+/*
+ * Resolves what waited for the end, checks every id named, emits the rest.
+ * When anything had an error, ends the output with an error "diagnostic"
+ * record (code "invalid-input"), so a later stage that reads it refuses to
+ * plan or act on a partial set of resources.
+ */
 int is_parse_finish(struct is_parse *p);
 void is_parse_free(struct is_parse *p);
 
