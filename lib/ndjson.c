@@ -101,6 +101,8 @@ int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *er
 			scanned = 0;
 			if (blank(line, len))
 				continue;
+			r->text = line;
+			r->text_len = len;
 			return parse_line(r, line, len, out, err);
 		}
 		if (r->eof)
@@ -116,6 +118,12 @@ int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *er
 		if (n == 0)
 			r->eof = 1;
 	}
+}
+
+const char *is_ndjson_text(const struct is_ndjson_reader *r, size_t *len)
+{
+	*len = r->text_len;
+	return r->text;
 }
 
 void is_ndjson_writer_init(struct is_ndjson_writer *w, FILE *fp)

@@ -22,6 +22,8 @@ struct is_ndjson_reader {
 	int eof, read_error;
 	void (*before_block)(void *ctx);
 	void *before_block_ctx;
+	const char *text;          /* the last line returned; see is_ndjson_text */
+	size_t text_len;
 };
 
 /* fd is borrowed; name is used in messages ("-" reads as "<stdin>"). */
@@ -34,6 +36,12 @@ void is_ndjson_reader_release(struct is_ndjson_reader *r);
  * r->read_error is set and the next call returns 0).
  */
 int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *err);
+/*
+ * The bytes of the line the last is_ndjson_read parsed (no newline), borrowed
+ * until the next read: a filter that keeps a record unchanged can keep its
+ * text instead of the parsed value, and write it back without a dump.
+ */
+const char *is_ndjson_text(const struct is_ndjson_reader *r, size_t *len);
 
 /*
  * NDJSON out: a record per line into a fully buffered stdio stream; the reader's

@@ -1,0 +1,212 @@
+/*
+ * is-graph: resource and group records in, the same records out in execution
+ * order with level, order, critical and action added, then a plan record; or
+ * a rendering of the plan (DOT, Mermaid, text, markdown, layers).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ndjson.h"
+#include "plan.h"
+#include "render.h"
+#include "selector.h"
+#include "xalloc.h"
+
+enum { OPT_PRIOR = 256, OPT_TARGET, OPT_EXCLUDE, OPT_DOWNSTREAM, OPT_LAYERS };
+
+static const struct is_option options[] = {
+	{ "format", 'f', "FORMAT", "ndjson dot mermaid text markdown layers",
+	  "output format (default ndjson)" },
+	{ "prior", OPT_PRIOR, "FILE", "file", "plan against the state records in FILE" },
+	{ "target", OPT_TARGET, "ID", NULL, "only ID and what it needs (repeatable)" },
+	{ "exclude", OPT_EXCLUDE, "ID", NULL, "leave out ID and what needs it (repeatable)" },
+	{ "downstream", OPT_DOWNSTREAM, "ID", NULL,
+	  "ID and everything that needs it (repeatable)" },
+	{ "selector", 'l', "SELECTOR", NULL,
+	  "only resources whose labels match, and what they need" },
+	{ "layers", OPT_LAYERS, NULL, NULL, "print the topological layers (-f layers)" },
+	IS_OPTIONS_COMMON,
+	{ 0 }
+};
+
+static const struct is_command command = {
+	"is-graph", "[-f format] [--prior file] [-l selector] [--target id] [file ...]",
+	"order resource records by their dependencies and plan them against prior state",
+	options, "file", NULL
+};
+
+static const char *const formats[] = { "ndjson", "dot", "mermaid", "text",
+                                       "markdown", "layers", NULL };
+enum { F_NDJSON, F_DOT, F_MERMAID, F_TEXT, F_MARKDOWN, F_LAYERS };
+
+struct args {
+	int format, nsel;
+	const char *prior;
+	struct is_selector selector;
+	struct is_plan_filter filter;
+};
+
+static void report(const struct is_error *err, void *ctx)
+{
+	(void)ctx;
+	is_error_print(err, command.name, stderr);
+}
+
+static void push(const char ***list, size_t *n, const char *value)
+{
+	*list = is_xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = value;
+}
+
+static int parse_args(struct args *a, int argc, char **argv, int *code)
+{
+	struct is_error err = IS_ERROR_INIT;
+	int c, i;
+
+	while ((c = is_cli_next(&command, argc, argv, code)) != -1) {
+		switch (c) {
+		case IS_OPT_EXIT: return -1;
+		case 'f':
+			for (i = 0; formats[i] && strcmp(formats[i], optarg); i++)
+				;
+			if (!formats[i]) {
+				*code = is_cli_usage_error(&command, "unknown format '%s'", optarg);
+				return -1;
+			}
+			a->format = i;
+			break;
+		case OPT_LAYERS: a->format = F_LAYERS; break;
+		case OPT_PRIOR: a->prior = optarg; break;
+		case OPT_TARGET: push(&a->filter.targets, &a->filter.ntargets, optarg); break;
+		case OPT_EXCLUDE: push(&a->filter.excludes, &a->filter.nexcludes, optarg); break;
+		case OPT_DOWNSTREAM:
+			push(&a->filter.downstream, &a->filter.ndownstream, optarg);
+			break;
+		case 'l':
+			if (is_selector_parse(&a->selector, optarg, &err) < 0) {
+				*code = is_cli_usage_error(&command, "bad selector '%s': %s",
+				                           optarg, err.message);
+				is_error_release(&err);
+				return -1;
+			}
+			a->nsel++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static const char *type_of(const json_t *rec)
+{
+	const char *t = json_string_value(json_object_get(rec, "type"));
+
+	return t ? t : "";
+}
+
+/* Takes one record: prior state, a node of the plan, or a record passed on
+ * unchanged (a plan record from an earlier run is replaced, not repeated). */
+static int take(struct is_plan *p, struct is_ndjson_reader *r, json_t *rec,
+                int prior, int pass, struct is_error *err)
+{
+	size_t len;
+	const char *text = is_ndjson_text(r, &len);
+
+	if (prior)
+		return strcmp(type_of(rec), "state") ? 0 : is_plan_add_state(p, rec, err);
+	if (is_plan_wants(rec))
+		return is_plan_add_record(p, rec, text, len, r->name, r->line, err);
+	if (pass && strcmp(type_of(rec), "plan")) {
+		fwrite(text, 1, len, stdout);
+		putchar('\n');
+	}
+	return 0;
+}
+
+/* Reads one input; returns 0, or -1 when something in it was wrong. */
+static int read_input(struct is_plan *p, const char *name, int prior, int pass)
+{
+	struct is_ndjson_reader r;
+	struct is_error err = IS_ERROR_INIT;
+	int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0, rc, failed = 0;
+	json_t *rec;
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", command.name, name, strerror(errno));
+		return -1;
+	}
+	is_ndjson_reader_init(&r, fd, name);
+	r.before_block = is_ndjson_flush_hook;
+	r.before_block_ctx = stdout;
+	while ((rc = is_ndjson_read(&r, &rec, &err)) != 0) {
+		if (rc > 0) {
+			rc = take(p, &r, rec, prior, pass, &err);
+			json_decref(rec);
+		}
+		if (rc < 0) {
+			report(&err, NULL);
+			failed = 1;
+		}
+	}
+	is_ndjson_reader_release(&r);
+	is_error_release(&err);
+	if (fd > 0)
+		close(fd);
+	return failed ? -1 : 0;
+}
+
+static int render(const struct is_plan *p, int format)
+{
+	switch (format) {
+	case F_DOT: return is_render_dot(p, stdout);
+	case F_MERMAID: return is_render_mermaid(p, stdout);
+	case F_TEXT: return is_render_text(p, stdout);
+	case F_MARKDOWN: return is_render_markdown(p, stdout);
+	case F_LAYERS: return is_plan_write_layers(p, stdout);
+	}
+	return is_plan_write_ndjson(p, stdout);
+}
+
+static int run(struct args *a, struct is_plan *p, int argc, char **argv)
+{
+	struct is_error err = IS_ERROR_INIT;
+	int i, failed = 0;
+
+	p->keep_labels = a->nsel > 0;
+	a->filter.selector = a->nsel ? &a->selector : NULL;
+	if (a->prior && read_input(p, a->prior, 1, 0) < 0)
+		failed = 1;
+	for (i = optind; i < argc || (i == optind && i == argc); i++)
+		if (read_input(p, i < argc ? argv[i] : "-", 0, a->format == F_NDJSON) < 0)
+			failed = 1;
+	if (is_plan_finish(p, report, NULL) > 0 || failed)
+		return IS_EXIT_FAILURE;
+	if (is_plan_select(p, &a->filter, &err) < 0) {
+		report(&err, NULL);
+		is_error_release(&err);
+		return IS_EXIT_FAILURE;
+	}
+	is_plan_sequence(p);
+	return render(p, a->format) < 0 ? IS_EXIT_FAILURE : IS_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct is_plan plan;
+	int code = IS_EXIT_OK;
+
+	memset(&a, 0, sizeof(a));
+	is_selector_init(&a.selector);
+	is_plan_init(&plan);
+	if (parse_args(&a, argc, argv, &code) == 0)
+		code = is_cli_finish(&command, run(&a, &plan, argc, argv));
+	is_plan_release(&plan);
+	is_selector_release(&a.selector);
+	free(a.filter.targets);
+	free(a.filter.excludes);
+	free(a.filter.downstream);
+	return code;
+}

@@ -1,0 +1,123 @@
+#ifndef IS_PLAN_H
+#define IS_PLAN_H
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "graph.h"
+#include "selector.h"
+#include "strmap.h"
+
+/*
+ * A plan: the resource and group records of a stack, the graph of their
+ * dependencies (MetaGroups as gate nodes: a group depends on its members and
+ * its own deps, so n members and m dependents cost n + m edges), the prior
+ * state they are compared with, and what each one needs: create, update,
+ * replace, delete or nothing.
+ *
+ * Records are kept as their input text, not as parsed values: a million
+ * parsed records would not fit the memory budget, and a record is written
+ * back by appending fields to its text.
+ */
+enum is_action {
+	IS_ACTION_NOOP, IS_ACTION_CREATE, IS_ACTION_UPDATE, IS_ACTION_REPLACE,
+	IS_ACTION_DELETE, IS_ACTION_COUNT
+};
+
+/* "noop", "create", ...: static storage. */
+const char *is_action_name(int action);
+/* The actions in the order people read them: create, update, replace,
+ * delete, noop (IS_ACTION_COUNT entries). */
+extern const int is_action_display[IS_ACTION_COUNT];
+
+struct is_plan_node {
+	const char *id;          /* borrowed from the plan's id map */
+	char *text;              /* owned: the record's line, or NULL */
+	size_t text_len;
+	json_t *record;          /* owned: a record built here (deletes), or NULL */
+	json_t *labels;          /* owned, only when the plan keeps labels */
+	json_t *changes;         /* owned: changed spec paths (update, replace) */
+	json_t *prior;           /* owned: the recorded outputs, or NULL */
+	const char *file;        /* borrowed from the plan's file map, or NULL */
+	long line, col;          /* where the record came from */
+	uint32_t parent;         /* the group this node belongs to, or NONE */
+	uint32_t user;           /* while undefined: a node that names it */
+	double weight;           /* metadata.expectedSeconds; 1 by default */
+	unsigned defined : 1, is_group : 1, is_delete : 1, reparse : 1,
+	         named_as_group : 1;
+	unsigned char action;
+};
+
+typedef void is_plan_report_fn(const struct is_error *err, void *ctx);
+
+struct is_plan {
+	struct is_plan_node *nodes;   /* graph.n of them */
+	size_t cap;
+	struct is_graph graph;
+	struct is_strmap ids;         /* id -> node index + 1 */
+	struct is_strmap files;       /* interned source file names */
+	struct is_strmap prior;       /* id -> state record (owned reference) */
+	int keep_labels;              /* set before adding records to filter by -l */
+	/* Filled by is_plan_finish: */
+	uint32_t *level;
+	double *critical;
+	uint32_t *members;            /* members of group g: members[mstart[g]..] */
+	size_t *mstart;
+	/* Filled by is_plan_select and is_plan_sequence: */
+	unsigned char *selected;      /* NULL: everything */
+	uint32_t *seq;                /* the output order */
+	uint32_t nseq;
+	int deletes_allowed;
+};
+
+void is_plan_init(struct is_plan *p);
+void is_plan_release(struct is_plan *p);
+
+/* Adds one prior state record (borrowed); a tombstone removes the id. */
+int is_plan_add_state(struct is_plan *p, json_t *state, struct is_error *err);
+/*
+ * Adds a resource or group record (borrowed) whose input line is text (copied);
+ * file and line say where the line was read. Returns 0, or -1 with err filled
+ * (no id, a duplicate id); the plan stays usable.
+ */
+int is_plan_add_record(struct is_plan *p, json_t *rec, const char *text,
+                       size_t len, const char *file, long line,
+                       struct is_error *err);
+/* 1 for the record types is_plan_add_record takes. rec is borrowed. */
+int is_plan_wants(const json_t *rec);
+/*
+ * Resolves the graph: missing dependencies, deletes, order, levels, critical
+ * paths, cycles. Every problem goes to report; returns how many there were.
+ */
+size_t is_plan_finish(struct is_plan *p, is_plan_report_fn *report, void *ctx);
+
+/* Computes the action of a resource against its prior state (both borrowed);
+ * *changes gets a new array of changed spec paths, or NULL. */
+int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
+                 json_t **changes);
+
+/* Subsets. ids are borrowed; selector may be NULL. Returns -1 and fills err
+ * when an id is unknown. */
+struct is_plan_filter {
+	const char **targets, **excludes, **downstream;
+	size_t ntargets, nexcludes, ndownstream;
+	const struct is_selector *selector;
+};
+int is_plan_select(struct is_plan *p, const struct is_plan_filter *f,
+                   struct is_error *err);
+/* Puts the selected nodes in output order: deletes first (dependents before
+ * their dependencies), then by level, then by id. */
+void is_plan_sequence(struct is_plan *p);
+/* Counts the actions of the sequenced resources (groups not counted). */
+void is_plan_count(const struct is_plan *p, size_t counts[IS_ACTION_COUNT],
+                   size_t *groups);
+/* The kind part of an id ("File" of "File/a"), into a buffer of size n. */
+const char *is_plan_kind(const char *id, char *buf, size_t n);
+
+/* Writers: the records in sequence with their new fields, then a plan
+ * record; or one "layer" record per level. Return 0, or -1 on write error. */
+int is_plan_write_ndjson(const struct is_plan *p, FILE *fp);
+int is_plan_write_layers(const struct is_plan *p, FILE *fp);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * Resolving a loaded plan: dependencies that name nothing, the deletes of
+ * resources only the prior state knows, the order and its cycles, and the
+ * member lists of the groups.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "strbuf.h"
+#include "xalloc.h"
+#include "banned.h"
+
+struct reporter {
+	struct is_plan *p;
+	is_plan_report_fn *report;
+	void *ctx;
+	size_t errors;
+};
+
+static void report_at(struct reporter *r, uint32_t at, const char *code,
+                      const char *id, const char *message)
+{
+	struct is_error err = IS_ERROR_INIT;
+	const struct is_plan_node *n = &r->p->nodes[at];
+
+	is_error_set(&err, code, n->file, n->line, n->col, "%s", message);
+	is_error_set_id(&err, id);
+	r->report(&err, r->ctx);
+	is_error_release(&err);
+	r->errors++;
+}
+
+static void check_missing(struct reporter *r)
+{
+	struct is_plan *p = r->p;
+	uint32_t v;
+
+	for (v = 0; v < p->graph.n; v++) {
+		const struct is_plan_node *n = &p->nodes[v];
+		char *msg;
+
+		if (n->defined || n->is_delete)
+			continue;
+		if (n->named_as_group)
+			msg = is_xasprintf("'%s' is in group '%s', which does not exist "
+			                   "(no MetaGroup record)", p->nodes[n->user].id,
+			                   strchr(n->id, '/') + 1);
+		else
+			msg = is_xasprintf("'%s' depends on '%s', which does not exist",
+			                   p->nodes[n->user].id, n->id);
+		report_at(r, n->user, "graph-missing-dep", p->nodes[n->user].id, msg);
+		free(msg);
+	}
+}
+
+static json_t *delete_record(const char *id, json_t *state)
+{
+	const char *slash = strchr(id, '/');
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "type", json_string("resource"));
+	json_object_set_new(rec, "v", json_integer(1));
+	json_object_set_new(rec, "id", json_string(id));
+	json_object_set(rec, "kind", json_object_get(state, "kind"));
+	json_object_set_new(rec, "name", json_string(slash ? slash + 1 : id));
+	if (json_object_get(state, "spec"))
+		json_object_set(rec, "spec", json_object_get(state, "spec"));
+	if (json_object_get(state, "hash"))
+		json_object_set(rec, "hash", json_object_get(state, "hash"));
+	return rec;
+}
+
+/*
+ * Every recorded id with no record now is deleted. A delete waits for the
+ * deletes of what depended on it, so the edges of the recorded deps turn
+ * around: if X depended on Y, deleting Y depends on deleting X.
+ */
+static void add_deletes(struct is_plan *p)
+{
+	size_t i = 0;
+	const char *id;
+	void *state;
+
+	while (is_strmap_next(&p->prior, &i, &id, &state)) {
+		uint32_t v;
+
+		if (!state || is_strmap_get(&p->ids, id))
+			continue;
+		v = (uint32_t)p->graph.n;
+		is_strmap_put(&p->ids, id, (void *)((uintptr_t)v + 1));
+		is_graph_add_node(&p->graph);
+		p->nodes = is_xgrow(p->nodes, &p->cap, (size_t)v + 1, sizeof(*p->nodes));
+		memset(&p->nodes[v], 0, sizeof(p->nodes[v]));
+		p->nodes[v].id = is_strmap_key(&p->ids, id);
+		p->nodes[v].parent = p->nodes[v].user = IS_GRAPH_NONE;
+		p->nodes[v].weight = 1;
+		p->nodes[v].is_delete = 1;
+		p->nodes[v].action = IS_ACTION_DELETE;
+		p->nodes[v].record = delete_record(id, state);
+		p->nodes[v].prior = json_incref(json_object_get(state, "outputs"));
+	}
+	i = 0;
+	while (is_strmap_next(&p->prior, &i, &id, &state)) {
+		void *v = is_strmap_get(&p->ids, id), *w;
+		size_t k;
+		json_t *d;
+
+		if (!state || !p->nodes[(uintptr_t)v - 1].is_delete)
+			continue;
+		json_array_foreach(json_object_get(state, "deps"), k, d) {
+			w = json_is_string(d) ? is_strmap_get(&p->ids, json_string_value(d)) : NULL;
+			if (w && p->nodes[(uintptr_t)w - 1].is_delete)
+				is_graph_add_edge(&p->graph, (uint32_t)((uintptr_t)w - 1),
+				                  (uint32_t)((uintptr_t)v - 1));
+		}
+	}
+}
+
+/* A cycle as "a (f:1) -> b (f:2) -> a", starting at its smallest id. */
+static void on_cycle(const uint32_t *path, size_t len, void *ctx)
+{
+	struct reporter *r = ctx;
+	const struct is_plan_node *nodes = r->p->nodes;
+	struct is_strbuf sb = IS_STRBUF_INIT;
+	size_t i, start = 0;
+
+	for (i = 1; i < len; i++)
+		if (strcmp(nodes[path[i]].id, nodes[path[start]].id) < 0)
+			start = i;
+	is_strbuf_adds(&sb, "dependency cycle: ");
+	for (i = 0; i < len; i++) {
+		const struct is_plan_node *n = &nodes[path[(start + i) % len]];
+
+		is_strbuf_addf(&sb, "%s (%s:%ld) -> ", n->id, n->file ? n->file : "?",
+		               n->line);
+	}
+	is_strbuf_adds(&sb, nodes[path[start]].id);
+	report_at(r, path[start], "graph-cycle", nodes[path[start]].id, sb.buf);
+	is_strbuf_release(&sb);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Members of each group as rows of node indices sorted by id. */
+static void list_members(struct is_plan *p)
+{
+	uint32_t n = p->graph.n, v, g;
+	size_t *fill = is_xcalloc((size_t)n + 1, sizeof(*fill)), m = 0, k;
+	const char **ids;
+
+	p->mstart = is_xcalloc((size_t)n + 1, sizeof(*p->mstart));
+	for (v = 0; v < n; v++)
+		if (p->nodes[v].parent != IS_GRAPH_NONE) {
+			p->mstart[p->nodes[v].parent + 1]++;
+			m++;
+		}
+	for (v = 0; v < n; v++)
+		p->mstart[v + 1] += p->mstart[v];
+	memcpy(fill, p->mstart, ((size_t)n + 1) * sizeof(*fill));
+	p->members = is_xmalloc((m ? m : 1) * sizeof(*p->members));
+	ids = is_xmalloc((m ? m : 1) * sizeof(*ids));
+	for (v = 0; v < n; v++)
+		if (p->nodes[v].parent != IS_GRAPH_NONE)
+			ids[fill[p->nodes[v].parent]++] = p->nodes[v].id;
+	for (g = 0; g < n; g++) {
+		size_t a = p->mstart[g], b = p->mstart[g + 1];
+
+		qsort(ids + a, b - a, sizeof(*ids), by_id);
+		for (k = a; k < b; k++)
+			p->members[k] = (uint32_t)((uintptr_t)is_strmap_get(&p->ids, ids[k]) - 1);
+	}
+	free(ids);
+	free(fill);
+}
+
+static void order(struct reporter *r)
+{
+	struct is_plan *p = r->p;
+	uint32_t n = p->graph.n, count, v;
+	uint32_t *topo = is_xmalloc(((size_t)n + 1) * sizeof(*topo));
+	double *weight = is_xmalloc(((size_t)n + 1) * sizeof(*weight));
+	unsigned char *ordered;
+
+	p->level = is_xmalloc(((size_t)n + 1) * sizeof(*p->level));
+	p->critical = is_xmalloc(((size_t)n + 1) * sizeof(*p->critical));
+	count = is_graph_order(&p->graph, topo, p->level);
+	for (v = 0; v < n; v++)
+		weight[v] = p->nodes[v].weight;
+	is_graph_critical(&p->graph, topo, count, weight, p->critical);
+	if (count < n) {
+		ordered = is_xcalloc((size_t)n + 1, 1);
+		for (v = 0; v < count; v++)
+			ordered[topo[v]] = 1;
+		is_graph_cycles(&p->graph, ordered, on_cycle, r);
+		free(ordered);
+	}
+	free(weight);
+	free(topo);
+}
+
+size_t is_plan_finish(struct is_plan *p, is_plan_report_fn *report, void *ctx)
+{
+	struct reporter r = { p, report, ctx, 0 };
+
+	check_missing(&r);
+	add_deletes(p);
+	is_graph_build(&p->graph);
+	order(&r);
+	list_members(p);
+	return r.errors;
+}

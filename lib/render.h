@@ -1,0 +1,44 @@
+#ifndef IS_RENDER_H
+#define IS_RENDER_H
+#include <stdio.h>
+
+#include "plan.h"
+#include "strbuf.h"
+
+/*
+ * Renderings of a sequenced plan for people and other tools. Each writes to
+ * fp (borrowed) and returns 0, or -1 when writing failed.
+ *   dot       Graphviz: nodes coloured by action, MetaGroups as clusters
+ *   mermaid   a Mermaid flowchart, MetaGroups as subgraphs
+ *   text      a readable plan: + create, ~ update, -/+ replace, - delete
+ *   markdown  a pull-request comment, kept under GitHub's comment limit
+ */
+int is_render_dot(const struct is_plan *p, FILE *fp);
+int is_render_mermaid(const struct is_plan *p, FILE *fp);
+int is_render_text(const struct is_plan *p, FILE *fp);
+int is_render_markdown(const struct is_plan *p, FILE *fp);
+/*
+ * For renderers: visits the sequenced nodes as a tree of MetaGroups, groups
+ * before their members, members by id, with an explicit stack (groups nest
+ * without limit). enter and leave bracket a group, leaf is any other node;
+ * a group whose own group is not shown is at the top.
+ */
+struct is_render_walk {
+	void (*enter)(const struct is_plan *p, uint32_t group, size_t depth, void *ctx);
+	void (*leaf)(const struct is_plan *p, uint32_t v, size_t depth, void *ctx);
+	void (*leave)(const struct is_plan *p, uint32_t group, size_t depth, void *ctx);
+	void *ctx;
+};
+void is_render_walk(const struct is_plan *p, const struct is_render_walk *w);
+/* 1 when v is among the sequenced nodes. */
+int is_render_shown(const struct is_plan *p, uint32_t v);
+/* Colour of an action for the graph renderings ("#rrggbb"). */
+const char *is_render_colour(int action);
+
+/* "2 to create, 1 to update, ... 3 unchanged" of the sequenced plan. */
+void is_render_summary(const struct is_plan *p, struct is_strbuf *sb);
+
+/* The most characters is_render_markdown writes (GitHub allows 65536). */
+enum { IS_RENDER_MARKDOWN_LIMIT = 60000 };
+
+#endif

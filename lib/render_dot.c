@@ -1,0 +1,102 @@
+/*
+ * Graphviz DOT: one node per record, filled by action; MetaGroups are
+ * clusters holding their members and a diamond for the gate itself; edges
+ * run from a dependency to what depends on it (the order things happen).
+ */
+#include <string.h>
+
+#include "render.h"
+#include "banned.h"
+
+static void quote(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void indent(FILE *fp, size_t depth)
+{
+	size_t i;
+
+	for (i = 0; i <= depth; i++)
+		fputs("  ", fp);
+}
+
+static void leaf(const struct is_plan *p, uint32_t v, size_t depth, void *ctx)
+{
+	const struct is_plan_node *n = &p->nodes[v];
+	FILE *fp = ctx;
+
+	indent(fp, depth);
+	quote(fp, n->id);
+	fprintf(fp, " [fillcolor=\"%s\", tooltip=\"%s\"];\n",
+	        is_render_colour(n->action), is_action_name(n->action));
+}
+
+static void enter(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
+{
+	const struct is_plan_node *n = &p->nodes[g];
+	FILE *fp = ctx;
+	const char *slash = strchr(n->id, '/');
+
+	indent(fp, depth);
+	fprintf(fp, "subgraph \"cluster_%u\" {\n", g);
+	indent(fp, depth + 1);
+	fputs("label=", fp);
+	quote(fp, slash ? slash + 1 : n->id);
+	fputs("; style=\"rounded,dashed\";\n", fp);
+	indent(fp, depth + 1);
+	quote(fp, n->id);
+	fputs(" [shape=diamond, label=\"\", width=0.25, height=0.25, "
+	      "fillcolor=\"#ffffff\"];\n", fp);
+}
+
+static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
+{
+	(void)p;
+	(void)g;
+	indent(ctx, depth);
+	fputs("}\n", ctx);
+}
+
+/* A group's edges to its members are drawn by the cluster, not as arrows. */
+static void edges(const struct is_plan *p, FILE *fp)
+{
+	const struct is_graph *g = &p->graph;
+	uint32_t i;
+	size_t e;
+
+	for (i = 0; i < p->nseq; i++) {
+		uint32_t v = p->seq[i];
+
+		for (e = g->dep_start[v]; e < g->dep_start[v + 1]; e++) {
+			uint32_t d = g->dep[e];
+
+			if (!is_render_shown(p, d) || p->nodes[d].parent == v)
+				continue;
+			fputs("  ", fp);
+			quote(fp, p->nodes[d].id);
+			fputs(" -> ", fp);
+			quote(fp, p->nodes[v].id);
+			fputs(";\n", fp);
+		}
+	}
+}
+
+int is_render_dot(const struct is_plan *p, FILE *fp)
+{
+	struct is_render_walk w = { enter, leaf, leave, fp };
+
+	fputs("digraph infrastream {\n  rankdir=LR;\n"
+	      "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
+	      fp);
+	is_render_walk(p, &w);
+	edges(p, fp);
+	fputs("}\n", fp);
+	return ferror(fp) ? -1 : 0;
+}

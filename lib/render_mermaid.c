@@ -1,0 +1,86 @@
+/*
+ * A Mermaid flowchart: nodes are named n<index> and labelled with their id
+ * (Mermaid names cannot hold '/'), MetaGroups are subgraphs, classes colour
+ * the actions.
+ */
+#include "render.h"
+#include "banned.h"
+
+static void label(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputs("#quot;", fp);
+		else
+			fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void indent(FILE *fp, size_t depth)
+{
+	size_t i;
+
+	for (i = 0; i <= depth; i++)
+		fputs("  ", fp);
+}
+
+static void leaf(const struct is_plan *p, uint32_t v, size_t depth, void *ctx)
+{
+	FILE *fp = ctx;
+
+	indent(fp, depth);
+	fprintf(fp, "n%u[", v);
+	label(fp, p->nodes[v].id);
+	fprintf(fp, "]:::%s\n", is_action_name(p->nodes[v].action));
+}
+
+static void enter(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
+{
+	FILE *fp = ctx;
+
+	indent(fp, depth);
+	fprintf(fp, "subgraph g%u[", g);
+	label(fp, p->nodes[g].id);
+	fputs("]\n", fp);
+	indent(fp, depth + 1);
+	fprintf(fp, "n%u{{gate}}\n", g);
+}
+
+static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
+{
+	(void)p;
+	(void)g;
+	indent(ctx, depth);
+	fputs("end\n", ctx);
+}
+
+static void edges(const struct is_plan *p, FILE *fp)
+{
+	const struct is_graph *g = &p->graph;
+	uint32_t i;
+	size_t e;
+
+	for (i = 0; i < p->nseq; i++) {
+		uint32_t v = p->seq[i];
+
+		for (e = g->dep_start[v]; e < g->dep_start[v + 1]; e++)
+			if (is_render_shown(p, g->dep[e]) && p->nodes[g->dep[e]].parent != v)
+				fprintf(fp, "  n%u --> n%u\n", g->dep[e], v);
+	}
+}
+
+int is_render_mermaid(const struct is_plan *p, FILE *fp)
+{
+	struct is_render_walk w = { enter, leaf, leave, fp };
+	int a;
+
+	fputs("flowchart LR\n", fp);
+	is_render_walk(p, &w);
+	edges(p, fp);
+	for (a = 0; a < IS_ACTION_COUNT; a++)
+		fprintf(fp, "  classDef %s fill:%s\n", is_action_name(a),
+		        is_render_colour(a));
+	return ferror(fp) ? -1 : 0;
+}
