@@ -47,12 +47,19 @@ struct is_parse {
 	struct is_strmap ids;        /* id -> struct known */
 	struct is_strmap names;      /* bare name -> id (char *), or AMBIGUOUS */
 	struct is_strmap uses;       /* bare name -> struct name_use */
-	struct is_manifest *waiting;
+	struct is_manifest **waiting;    /* in arrival order; NULL once emitted */
 	size_t n_waiting, cap_waiting;
+	struct is_strmap wanted;         /* bare name -> struct wait_list */
 	struct check *checks;
 	size_t n_checks, cap_checks;
 	json_t *kept;                /* all records, when a selector needs the graph */
 	int failed_output;
+};
+
+/* The waiting records (indexes into p->waiting) that wait for one name. */
+struct wait_list {
+	size_t *at;
+	size_t n, cap;
 };
 
 static char ambiguous_marker;
@@ -71,6 +78,7 @@ struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ct
 	is_strmap_init(&p->ids);
 	is_strmap_init(&p->names);
 	is_strmap_init(&p->uses);
+	is_strmap_init(&p->wanted);
 	if (selector)
 		p->kept = json_array();
 	return p;
@@ -86,6 +94,14 @@ static void free_values(struct is_strmap *m, void (*release)(void *))
 		if (value && value != AMBIGUOUS)
 			release(value);
 	is_strmap_release(m);
+}
+
+static void free_wait_list(void *v)
+{
+	struct wait_list *w = v;
+
+	free(w->at);
+	free(w);
 }
 
 static void free_use(void *v)
@@ -105,9 +121,13 @@ void is_parse_free(struct is_parse *p)
 	free_values(&p->ids, free);
 	free_values(&p->names, free);
 	free_values(&p->uses, free_use);
+	free_values(&p->wanted, free_wait_list);
 	is_strmap_release(&p->files);
-	for (i = 0; i < p->n_waiting; i++)
-		is_manifest_release(&p->waiting[i]);
+	for (i = 0; i < p->n_waiting; i++) {
+		if (p->waiting[i])
+			is_manifest_release(p->waiting[i]);
+		free(p->waiting[i]);
+	}
 	free(p->waiting);
 	for (i = 0; i < p->n_checks; i++) {
 		free(p->checks[i].id);
@@ -218,11 +238,11 @@ static void report_ambiguous(struct is_parse *p, const char *name, const char *f
 }
 
 /*
- * Turns an edge target into an id. Returns the id (new string), or NULL when
- * the target is a bare name not known yet (and final is false) or an error.
+ * Turns an edge target into an id. Returns the id (new string), or NULL after
+ * reporting an unknown or ambiguous name.
  */
 static char *resolve_target(struct is_parse *p, const struct is_manifest *m,
-                            const struct is_manifest_edge *e, int final, int *waiting)
+                            const struct is_manifest_edge *e)
 {
 	struct place at = { intern_file(p, json_string_value(json_object_get(
 		json_object_get(m->record, "source"), "file"))), e->line, e->col };
@@ -249,10 +269,6 @@ static char *resolve_target(struct is_parse *p, const struct is_manifest *m,
 		note_use(p, e->target, named, &at);
 		return is_xstrdup(named);
 	}
-	if (!final) {
-		*waiting = 1;
-		return NULL;
-	}
 	report_unknown(p, "a resource named", e->target, m->id, &at);
 	return NULL;
 }
@@ -274,17 +290,40 @@ static json_t *sorted_unique(char **ids, size_t n)
 	return out;
 }
 
-/* Returns 1 when m is complete and emitted, 0 when it must wait. */
-static int try_finish(struct is_parse *p, struct is_manifest *m, int final)
+static int is_bare_name(const char *target)
 {
-	char **ids = is_xcalloc(m->n_edges + 1, sizeof(*ids));
+	return !strchr(target, '/') && strncmp(target, "group:", 6);
+}
+
+/* The first bare name m uses that no resource has yet, or NULL. */
+static const char *blocking_name(const struct is_parse *p, const struct is_manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_edges; i++)
+		if (is_bare_name(m->edges[i].target) &&
+		    !is_strmap_get(&p->names, m->edges[i].target))
+			return m->edges[i].target;
+	return NULL;
+}
+
+/*
+ * Resolves m's edges and emits it, unless (before the end) it uses a bare
+ * name not seen yet: then returns that name and m must wait for it.
+ */
+static const char *try_finish(struct is_parse *p, struct is_manifest *m, int final)
+{
+	const char *blocker = final ? NULL : blocking_name(p, m);
+	char **ids;
 	size_t i, n = 0;
-	int waiting = 0;
 	size_t errors_before = p->diag->errors;
 	json_t *refs = json_object_get(m->record, "refs");
 
-	for (i = 0; i < m->n_edges && !waiting; i++) {
-		char *id = resolve_target(p, m, &m->edges[i], final, &waiting);
+	if (blocker)
+		return blocker;
+	ids = is_xcalloc(m->n_edges + 1, sizeof(*ids));
+	for (i = 0; i < m->n_edges; i++) {
+		char *id = resolve_target(p, m, &m->edges[i]);
 
 		if (!id)
 			continue;
@@ -294,14 +333,50 @@ static int try_finish(struct is_parse *p, struct is_manifest *m, int final)
 		ids[n++] = id;
 	}
 	/* A record with errors is never emitted: a later stage must not act on it. */
-	if (!waiting && !m->invalid && p->diag->errors == errors_before) {
+	if (!m->invalid && p->diag->errors == errors_before) {
 		json_object_set_new(m->record, "deps", sorted_unique(ids, n));
 		output(p, m->record);
 	}
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	return !waiting;
+	return NULL;
+}
+
+static void wait_for(struct is_parse *p, const char *name, size_t index)
+{
+	struct wait_list *w = is_strmap_get(&p->wanted, name);
+
+	if (!w) {
+		w = is_xcalloc(1, sizeof(*w));
+		is_strmap_put(&p->wanted, name, w);
+	}
+	w->at = is_xgrow(w->at, &w->cap, w->n + 1, sizeof(*w->at));
+	w->at[w->n++] = index;
+}
+
+/* A name appeared: the records that waited for it try again. */
+static void wake_waiting(struct is_parse *p, const char *name)
+{
+	struct wait_list *w = is_strmap_get(&p->wanted, name);
+	size_t i;
+
+	if (!w || !w->n)
+		return;
+	is_strmap_put(&p->wanted, name, NULL);
+	for (i = 0; i < w->n; i++) {
+		struct is_manifest *m = p->waiting[w->at[i]];
+		const char *blocker = try_finish(p, m, 0);
+
+		if (blocker) {
+			wait_for(p, blocker, w->at[i]);
+			continue;
+		}
+		is_manifest_release(m);
+		free(m);
+		p->waiting[w->at[i]] = NULL;
+	}
+	free_wait_list(w);
 }
 
 static void register_name(struct is_parse *p, const struct is_manifest *m)
@@ -311,6 +386,7 @@ static void register_name(struct is_parse *p, const struct is_manifest *m)
 
 	if (!named) {
 		is_strmap_put(&p->names, m->name, is_xstrdup(m->id));
+		wake_waiting(p, m->name);
 		return;
 	}
 	if (named != AMBIGUOUS) {
@@ -346,6 +422,7 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 {
 	struct is_manifest m;
 	size_t errors_before = p->diag->errors;
+	const char *blocker;
 
 	if (!doc->root || json_is_null(doc->root))
 		return;     /* an empty document, e.g. a trailing "---" */
@@ -361,13 +438,16 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 		add_check(p, gid, m.id, &at, CHECK_GROUP);
 		free(gid);
 	}
-	if (try_finish(p, &m, 0)) {
+	blocker = try_finish(p, &m, 0);
+	if (!blocker) {
 		is_manifest_release(&m);
 		return;
 	}
 	p->waiting = is_xgrow(p->waiting, &p->cap_waiting, p->n_waiting + 1,
 	                      sizeof(*p->waiting));
-	p->waiting[p->n_waiting++] = m;
+	p->waiting[p->n_waiting] = is_xmalloc(sizeof(m));
+	*p->waiting[p->n_waiting] = m;
+	wait_for(p, blocker, p->n_waiting++);
 }
 
 static void read_documents(struct is_parse *p, struct is_yaml_reader *r, const char *file)
@@ -541,10 +621,13 @@ int is_parse_finish(struct is_parse *p)
 	size_t i;
 
 	for (i = 0; i < p->n_waiting; i++) {
-		try_finish(p, &p->waiting[i], 1);
-		is_manifest_release(&p->waiting[i]);
+		if (!p->waiting[i])
+			continue;
+		try_finish(p, p->waiting[i], 1);
+		is_manifest_release(p->waiting[i]);
+		free(p->waiting[i]);
+		p->waiting[i] = NULL;
 	}
-	p->n_waiting = 0;
 	run_checks(p);
 	if (p->kept)
 		emit_selected(p);
