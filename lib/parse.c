@@ -523,15 +523,30 @@ static int parse_dir(struct is_parse *p, const char *dir, FILE *flush, int depth
 		return is_diag_error(p->diag, "read", dir, 0, 0, NULL, "cannot open folder: %s",
 		                     strerror(errno)) * 0;
 	while ((ent = readdir(d)) != NULL) {
+		struct stat st;
+		char *path;
+
 		if (ent->d_name[0] == '.')
 			continue;   /* hidden files and folders, ".git" among them */
+		path = is_xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		                    ent->d_name);
 		names = is_xgrow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = is_xasprintf("%s%s%s", dir,
-		                          dir[strlen(dir) - 1] == '/' ? "" : "/", ent->d_name);
+		/*
+		 * A folder sorts as "name/", so the order is the byte order of the
+		 * whole paths (what "find | LC_ALL=C sort" gives): "a.yaml" comes
+		 * before "a/b.yaml", as '.' is before '/'.
+		 */
+		names[n++] = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ?
+		             is_xasprintf("%s/", path) : is_xstrdup(path);
+		free(path);
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), compare_strings);
 	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		if (names[i][len - 1] == '/')
+			names[i][len - 1] = '\0';
 		if (rc == 0)
 			rc = parse_entry(p, names[i], flush, depth);
 		free(names[i]);
