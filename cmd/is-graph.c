@@ -87,8 +87,7 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 			break;
 		case 'l':
 			if (is_selector_parse(&a->selector, optarg, &err) < 0) {
-				*code = is_cli_usage_error(&command, "bad selector '%s': %s",
-				                           optarg, err.message);
+				*code = is_cli_usage_error(&command, "%s", err.message);
 				is_error_release(&err);
 				return -1;
 			}
