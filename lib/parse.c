@@ -173,40 +173,40 @@ static void add_check(struct is_parse *p, const char *id, const char *from,
 	c->what = what;
 }
 
-/* The id closest to a missing one, for "did you mean". Returns borrowed or NULL. */
+/*
+ * The id closest to a missing one, for "did you mean", by the same measure as
+ * the other suggestions; never the record that asks (self). A bare name is
+ * measured against the name part of each id. Returns borrowed or NULL.
+ */
 static const char *closest_id(const struct is_parse *p, const char *want,
-                              const char *prefix)
+                              const char *prefix, const char *self)
 {
 	size_t i = 0, best_d = (size_t)-1;
 	const char *key, *best = NULL;
+	int bare = !strchr(want, '/');
 
 	while (is_strmap_next(&p->ids, &i, &key, NULL)) {
+		const char *slash = strchr(key, '/');
+		const char *against = bare && slash ? slash + 1 : key;
 		size_t d;
 
-		if (prefix && strncmp(key, prefix, strlen(prefix)))
+		if ((prefix && strncmp(key, prefix, strlen(prefix))) || !strcmp(key, want) ||
+		    (self && !strcmp(key, self)))
 			continue;
-		d = is_edit_distance(want, key);
-		const char *slash = strchr(key, '/');
-
-		/* A bare name is measured against the name part of each id. */
-		if (!strchr(want, '/') && slash) {
-			size_t dn = is_edit_distance(want, slash + 1);
-
-			d = dn < d ? dn : d;
-		}
-		if (d < best_d && strcmp(key, want)) {
+		d = is_edit_distance(want, against);
+		if (d < best_d && is_suggest_close(want, against, d)) {
 			best_d = d;
 			best = key;
 		}
 	}
-	return best && best_d <= strlen(want) / 2 + 2 ? best : NULL;
+	return best;
 }
 
 static void report_unknown(struct is_parse *p, const char *what, const char *target,
                            const char *from, const struct place *at)
 {
 	int group = !strcmp(what, "MetaGroup");
-	const char *hint = closest_id(p, target, group ? "MetaGroup/" : NULL);
+	const char *hint = closest_id(p, target, group ? "MetaGroup/" : NULL, from);
 
 	if (hint)
 		is_diag_error(p->diag, "unknown-id", at->file, at->line, at->col, from,
