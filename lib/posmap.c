@@ -60,7 +60,7 @@ static struct is_posmap_entry *find_slot(struct is_posmap_entry *slots, size_t c
 
 static void rehash(struct is_posmap *m)
 {
-	size_t cap = m->cap ? m->cap * 2 : 256, i;
+	size_t cap = m->cap ? m->cap * 2 : 32, i;
 	struct is_posmap_entry *slots = is_xcalloc(cap, sizeof(*slots));
 
 	for (i = 0; i < m->cap; i++) {
