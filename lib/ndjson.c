@@ -88,7 +88,7 @@ int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *er
 
 	*out = NULL;
 	for (;;) {
-		char *line = r->buf + r->start;
+		char *line = r->buf ? r->buf + r->start : NULL;   /* NULL + 0 is UB */
 		char *nl = r->end > r->start + scanned
 			? memchr(line + scanned, '\n', r->end - r->start - scanned) : NULL;
 		size_t len;

@@ -31,8 +31,10 @@ void is_strbuf_reset(struct is_strbuf *sb)
 
 void is_strbuf_grow(struct is_strbuf *sb, size_t extra)
 {
-	if (sb->len + extra + 1 > sb->cap)
+	if (sb->len + extra + 1 > sb->cap) {
 		sb->buf = is_xgrow(sb->buf, &sb->cap, sb->len + extra + 1, 1);
+		sb->buf[sb->len] = '\0';   /* a new buffer is a string too */
+	}
 }
 
 void is_strbuf_add(struct is_strbuf *sb, const void *data, size_t n)

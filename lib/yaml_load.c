@@ -6,19 +6,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <yaml.h>
 
+#include "strmap.h"
 #include "xalloc.h"
 #include "yaml_doc.h"
 #include "banned.h"
 
 struct anchor {
-	char *name;
 	json_t *value;          /* a reference held by the table */
+	char *text;             /* a scalar's source text (an alias used as a key) */
 	size_t nodes;           /* nodes it stands for, aliases expanded */
 };
 
@@ -41,6 +43,7 @@ struct is_yaml_reader {
 	int finished;           /* end of stream, or a syntax error */
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	struct is_strmap anchor_index;  /* name to 1 + index in anchors */
 	struct frame *stack;
 	size_t depth, cap_stack;
 	size_t nodes;
@@ -76,6 +79,7 @@ static struct is_yaml_reader *reader_new(const char *name)
 
 	r->name = is_xstrdup(name);
 	r->fd = -1;
+	is_strmap_init(&r->anchor_index);
 	if (!yaml_parser_initialize(&r->parser)) {
 		free(r->name);
 		free(r);
@@ -125,10 +129,11 @@ static void drop_anchors(struct is_yaml_reader *r)
 	size_t i;
 
 	for (i = 0; i < r->n_anchors; i++) {
-		free(r->anchors[i].name);
 		json_decref(r->anchors[i].value);
+		free(r->anchors[i].text);
 	}
 	r->n_anchors = 0;
+	is_strmap_release(&r->anchor_index);
 }
 
 static void drop_stack(struct is_yaml_reader *r)
@@ -178,18 +183,18 @@ static int fail_at(struct is_yaml_reader *r, struct is_error *err, const yaml_ma
 	                    fmt, arg ? arg : "");
 }
 
+/* A map rather than a scan: a document may hold a great many anchors. */
 static struct anchor *find_anchor(struct is_yaml_reader *r, const char *name)
 {
-	size_t i;
+	uintptr_t i = (uintptr_t)is_strmap_get(&r->anchor_index, name);
 
-	for (i = r->n_anchors; i-- > 0;)
-		if (!strcmp(r->anchors[i].name, name))
-			return &r->anchors[i];
-	return NULL;
+	return i ? &r->anchors[i - 1] : NULL;
 }
 
+/* value is borrowed; text (a scalar's, or NULL) is copied. A later anchor of
+ * the same name replaces the earlier one, as YAML says. */
 static void define_anchor(struct is_yaml_reader *r, const char *name, json_t *value,
-                          size_t nodes)
+                          const char *text, size_t nodes)
 {
 	struct anchor *a = find_anchor(r, name);
 
@@ -197,11 +202,14 @@ static void define_anchor(struct is_yaml_reader *r, const char *name, json_t *va
 		r->anchors = is_xgrow(r->anchors, &r->cap_anchors, r->n_anchors + 1,
 		                      sizeof(*r->anchors));
 		a = &r->anchors[r->n_anchors++];
-		a->name = is_xstrdup(name);
 		a->value = NULL;
+		a->text = NULL;
+		is_strmap_put(&r->anchor_index, name, (void *)(uintptr_t)r->n_anchors);
 	}
 	json_decref(a->value);
+	free(a->text);
 	a->value = json_incref(value);
+	a->text = text ? is_xstrdup(text) : NULL;
 	a->nodes = nodes;
 }
 
@@ -340,38 +348,35 @@ static int on_scalar(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error
 		               "NUL character in a string%s", NULL);
 	if (count_nodes(r, 1, &ev->start_mark, err) < 0)
 		return -1;
+	v = is_yaml_scalar(text, plain, tag);
 	if (expecting_key(r)) {
+		/* A key is its text; the anchor still stands for the typed value. */
 		if (ev->data.scalar.anchor)
 			define_anchor(r, (const char *)ev->data.scalar.anchor,
-			              json_string(text), 1);
+			              v ? v : json_null(), text, 1);
+		json_decref(v);
 		take_key(&r->stack[r->depth - 1], text, plain, &ev->start_mark);
 		return 0;
 	}
-	v = is_yaml_scalar(text, plain, tag);
 	if (!v)
 		return is_error_set(err, "yaml-tag", r->name, (long)ev->start_mark.line + 1,
 		                    (long)ev->start_mark.column + 1,
 		                    "'%s' does not fit its tag '%s'", text, tag);
 	if (ev->data.scalar.anchor)
-		define_anchor(r, (const char *)ev->data.scalar.anchor, v, 1);
+		define_anchor(r, (const char *)ev->data.scalar.anchor, v, text, 1);
 	return attach(r, v, &ev->start_mark, err);
 }
 
-static char *scalar_text(const json_t *v)
+/* Whether an open collection carries the anchor: an alias inside the node it
+ * names would make a cycle, which JSON cannot hold. */
+static int anchor_is_open(const struct is_yaml_reader *r, const char *name)
 {
-	if (json_is_string(v))
-		return is_xstrdup(json_string_value(v));
-	if (json_is_integer(v))
-		return is_xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	if (json_is_real(v))
-		return is_xasprintf("%.17g", json_real_value(v));
-	if (json_is_true(v))
-		return is_xstrdup("true");
-	if (json_is_false(v))
-		return is_xstrdup("false");
-	if (json_is_null(v))
-		return is_xstrdup("");
-	return NULL;
+	size_t i;
+
+	for (i = r->depth; i-- > 0;)
+		if (r->stack[i].anchor && !strcmp(r->stack[i].anchor, name))
+			return 1;
+	return 0;
 }
 
 static int on_alias(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error *err)
@@ -379,6 +384,9 @@ static int on_alias(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error 
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct anchor *a = find_anchor(r, name);
 
+	if (anchor_is_open(r, name))
+		return fail_at(r, err, &ev->start_mark, "yaml-alias",
+		               "alias '*%s' is inside the node it names (a cycle)", name);
 	if (!a)
 		return fail_at(r, err, &ev->start_mark, "yaml-alias",
 		               "alias '*%s' names no anchor defined before it", name);
@@ -386,12 +394,11 @@ static int on_alias(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error 
 		return -1;
 	if (expecting_key(r)) {
 		struct frame *f = &r->stack[r->depth - 1];
-		char *text = scalar_text(a->value);
 
-		if (!text)
+		if (!a->text)
 			return fail_at(r, err, &ev->start_mark, "yaml-complex-key",
 			               "alias '*%s' used as a key is not a scalar", name);
-		f->key = text;
+		f->key = is_xstrdup(a->text);
 		f->key_is_merge = 0;
 		f->key_line = (long)ev->start_mark.line + 1;
 		f->key_col = (long)ev->start_mark.column + 1;
@@ -406,10 +413,11 @@ static int push(struct is_yaml_reader *r, json_t *container, const char *anchor,
 	struct frame *f;
 
 	if (expecting_key(r)) {
+		const char *what = json_is_object(container) ? "mapping" : "sequence";
+
 		json_decref(container);
 		return fail_at(r, err, m, "yaml-complex-key",
-		               "a mapping key must be a scalar, not a %s",
-		               json_is_object(container) ? "mapping" : "sequence");
+		               "a mapping key must be a scalar, not a %s", what);
 	}
 	if (r->depth >= IS_YAML_MAX_DEPTH) {
 		json_decref(container);
@@ -453,7 +461,7 @@ static int pop(struct is_yaml_reader *r, struct is_error *err)
 	if (f.merges)
 		apply_merges(&f);
 	if (f.anchor)
-		define_anchor(r, f.anchor, f.container, r->nodes - f.nodes_before);
+		define_anchor(r, f.anchor, f.container, NULL, r->nodes - f.nodes_before);
 	json_decref(f.merges);
 	free(f.anchor);
 	free(f.key);

@@ -93,12 +93,43 @@ static json_t *number_value(const char *s)
 	return NULL;
 }
 
-static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
-static const char *const trues[] = { "true", "True", "TRUE", NULL };
-static const char *const falses[] = { "false", "False", "FALSE", NULL };
 /* JSON cannot hold these; they stay the YAML text, as strings. */
 static const char *const specials[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf",
 	"+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+
+static int is_integer_text(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	return all_digits(s, "0123456789");
+}
+
+/* !!float: a number of any form as a real; .inf and .nan keep their text. */
+static json_t *float_value(const char *s)
+{
+	json_t *v, *r;
+	double d;
+
+	if (is_one_of(s, specials))
+		return json_string(s);
+	v = number_value(s);
+	if (!v || json_is_real(v))
+		return v;
+	if (json_is_integer(v)) {
+		d = (double)json_integer_value(v);
+	} else if (is_integer_text(s)) {
+		d = strtod(s, NULL);   /* beyond 64 bits: a real is what was asked */
+	} else {
+		return v;              /* a hex or octal literal beyond 64 bits */
+	}
+	r = isfinite(d) ? json_real(d) : json_string(s);
+	json_decref(v);
+	return r;
+}
+
+static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+static const char *const trues[] = { "true", "True", "TRUE", NULL };
+static const char *const falses[] = { "false", "False", "FALSE", NULL };
 
 static json_t *untagged_plain(const char *s)
 {
@@ -138,15 +169,17 @@ json_t *is_yaml_scalar(const char *text, int plain, const char *tag)
 		if (!strcmp(t, "bool"))
 			v = is_one_of(text, trues) ? json_true()
 			  : is_one_of(text, falses) ? json_false() : NULL;
-		if (!strcmp(t, "int") || !strcmp(t, "float")) {
+		if (!strcmp(t, "int")) {
 			v = number_value(text);
-			if (v && !strcmp(t, "float") && json_is_integer(v)) {
-				json_t *r = json_real((double)json_integer_value(v));
-
+			/* A real, or a real too large for a double, is no integer. */
+			if (json_is_real(v) ||
+			    (json_is_string(v) && looks_float(text) && !is_integer_text(text))) {
 				json_decref(v);
-				v = r;
+				v = NULL;
 			}
 		}
+		if (!strcmp(t, "float"))
+			v = float_value(text);
 		return v;   /* NULL: the text does not fit the tag */
 	}
 	/* "!" is the non-specific tag: the scalar is a string. */
