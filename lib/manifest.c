@@ -333,6 +333,22 @@ static void record_refs(struct build *b, const struct is_ref_list *l, size_t len
 }
 
 /*
+ * How much of a malformed reference (s, at its "${") to quote in a message:
+ * through its '}', never past the end of its line, at most 60 bytes, so a
+ * message stays one line whatever the string holds.
+ */
+static int reference_extent(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && n < 60 && s[n] != '\n') {
+		if (s[n++] == '}')
+			break;
+	}
+	return (int)n;
+}
+
+/*
  * Resolves env references in one string and records the others. Returns a
  * new replacement string, or NULL to keep the value as it is.
  */
@@ -349,8 +365,13 @@ static json_t *visit_string(struct build *b, const json_t *v, const json_t *cont
 		return NULL;
 	is_ref_list_init(&l);
 	if (is_ref_scan(s, len, &l, &problem, &offset) < 0) {
+		int n = reference_extent(s + offset, len - offset);
+
 		ERROR_AT(b, container, key, index, 0, "bad-reference",
-		         "%s in '%s'", problem, s);
+		         "bad reference '%.*s%s': %s", n, s + offset,
+		         s[offset + (size_t)n - 1] != '}' && (size_t)n < len - offset &&
+		         s[offset + (size_t)n] != '\n' ? "..." : "",
+		         problem);
 		is_ref_list_release(&l);
 		return NULL;
 	}

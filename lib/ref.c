@@ -116,7 +116,7 @@ static int parse_output(struct is_ref *r, const char **problem)
 	const char *at = find_outputs(body);
 
 	if (!at) {
-		*problem = "a reference is ${ID.outputs.PATH}, ${env:NAME} or ${secret:NAME}";
+		*problem = "write ${ID.outputs.PATH}, ${env:NAME} or ${secret:NAME}";
 		return -1;
 	}
 	r->target = is_xstrndup(body, (size_t)(at - body));
@@ -146,7 +146,8 @@ static int parse_body(struct is_ref *r, const char **problem)
 
 		r->kind = IS_REF_ENV;
 		if (!env_name(body + 4, name_len)) {
-			*problem = "bad environment variable name in ${env:NAME}";
+			*problem = "bad environment variable name (letters, digits and '_', not starting "
+			           "with a digit)";
 			return -1;
 		}
 		r->target = is_xstrndup(body + 4, name_len);
@@ -156,7 +157,7 @@ static int parse_body(struct is_ref *r, const char **problem)
 	if (!strncmp(body, "secret:", 7)) {
 		r->kind = IS_REF_SECRET;
 		if (!secret_name(body + 7, n - 7)) {
-			*problem = "bad secret name in ${secret:NAME}";
+			*problem = "bad secret name (letters, digits, '_', '-' and '.')";
 			return -1;
 		}
 		r->target = is_xstrdup(body + 7);
@@ -195,14 +196,14 @@ int is_ref_scan(const char *s, size_t len, struct is_ref_list *l,
 		close = memchr(s + i + 2, '}', len - i - 2);
 		*offset = i;
 		if (!close) {
-			*problem = "unterminated reference: '${' without '}' (write '$${' for a literal)";
+			*problem = "no closing '}' (write '$${' for a literal '${')";
 			return -1;
 		}
 		r.start = i;
 		r.end = (size_t)(close - s) + 1;
 		r.text = is_xstrndup(s + i + 2, (size_t)(close - s) - i - 2);
 		if (!*r.text || strstr(r.text, "${")) {
-			*problem = !*r.text ? "empty reference '${}'" : "references cannot nest";
+			*problem = !*r.text ? "nothing between '${' and '}'" : "references cannot nest";
 			release_ref(&r);
 			return -1;
 		}

@@ -32,8 +32,9 @@ void is_ref_list_init(struct is_ref_list *l);
 void is_ref_list_release(struct is_ref_list *l);
 /*
  * Finds the references in s (len bytes) and adds them to l. Returns 0, or -1
- * with *problem set to a static description and *offset to the byte where the
- * malformed reference starts.
+ * with *problem set to a static description (what is wrong with the reference
+ * or what to write, to follow the quoted reference in a message) and *offset
+ * to the byte where the malformed reference starts.
  */
 int is_ref_scan(const char *s, size_t len, struct is_ref_list *l,
                 const char **problem, size_t *offset);
