@@ -441,14 +441,23 @@ static void visit(struct build *b, json_t *v, const json_t *container, const cha
 	}
 }
 
+/*
+ * A string member of obj. A missing one is reported where obj stands: at the
+ * key that holds it (parent, parent_key), or at the document's start.
+ */
 static const char *string_member(struct build *b, const json_t *obj, const char *key,
-                                 const char *what)
+                                 const char *what, const json_t *parent,
+                                 const char *parent_key)
 {
 	const json_t *v = json_object_get(obj, key);
 
 	if (!v) {
-		is_diag_error(b->diag, "missing-field", b->file, b->doc->line, b->doc->col,
-		              NULL, "missing %s", what);
+		long line = b->doc->line, col = b->doc->col;
+
+		if (parent)
+			where(b, parent, parent_key, 0, 1, &line, &col);
+		is_diag_error(b->diag, "missing-field", b->file, line, col, NULL, "missing %s",
+		              what);
 		return NULL;
 	}
 	if (!json_is_string(v)) {
@@ -461,8 +470,10 @@ static const char *string_member(struct build *b, const json_t *obj, const char 
 static int check_identity(struct build *b, const json_t *root, const json_t *meta,
                           const char **kind, const char **name)
 {
-	*kind = string_member(b, root, "kind", "'kind' (what to make: File, Command ...)");
-	*name = meta ? string_member(b, meta, "name", "'metadata.name'") : NULL;
+	*kind = string_member(b, root, "kind", "'kind' (what to make: File, Command ...)",
+	                      NULL, NULL);
+	*name = meta ? string_member(b, meta, "name", "'metadata.name'", root, "metadata") :
+	        NULL;
 	if (!meta && json_object_get(root, "metadata"))
 		ERROR_AT(b, root, "metadata", 0, 0, "bad-field", "metadata must be a mapping");
 	else if (!meta)
@@ -605,6 +616,7 @@ int is_manifest_build(struct is_manifest *m, const struct is_yaml_doc *doc,
 	struct build b = { m, doc, file, diag, 1, NULL, IS_STRBUF_INIT };
 	json_t *root = doc->root, *meta, *spec;
 	const char *api, *kind, *name;
+	int rc;
 
 	is_manifest_init(m);
 	m->line = doc->line;
@@ -618,14 +630,19 @@ int is_manifest_build(struct is_manifest *m, const struct is_yaml_doc *doc,
 	meta = json_object_get(root, "metadata");
 	if (!json_is_object(meta))
 		meta = NULL;
-	if (check_identity(&b, root, meta, &kind, &name) < 0)
-		return -1;
-	m->id = is_xasprintf("%s/%s", kind, name);
-	m->name = is_xstrdup(name);
+	rc = check_identity(&b, root, meta, &kind, &name);
+	if (rc == 0) {
+		m->id = is_xasprintf("%s/%s", kind, name);
+		m->name = is_xstrdup(name);
+	}
+	/* Even without an identity: 'nmae' is best answered with 'name'. */
 	if (b.strict) {
 		check_keys(&b, root, top_keys, "top-level");
-		check_keys(&b, meta, metadata_keys, "metadata");
+		if (meta)
+			check_keys(&b, meta, metadata_keys, "metadata");
 	}
+	if (rc < 0)
+		return -1;
 	check_metadata_types(&b, meta);
 	check_group(&b, meta);
 	collect_depends_on(&b, meta);
