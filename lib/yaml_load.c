@@ -22,6 +22,7 @@ struct anchor {
 	json_t *value;          /* a reference held by the table */
 	char *text;             /* a scalar's source text (an alias used as a key) */
 	size_t nodes;           /* nodes it stands for, aliases expanded */
+	size_t bytes;           /* bytes of scalar text it stands for, likewise */
 };
 
 struct frame {
@@ -32,6 +33,7 @@ struct frame {
 	long line, col;
 	char *anchor;
 	size_t nodes_before;    /* document node count when the container began */
+	size_t bytes_before;    /* and the scalar bytes */
 	json_t *merges;         /* mappings named by "<<", merged at the end */
 };
 
@@ -47,6 +49,8 @@ struct is_yaml_reader {
 	struct frame *stack;
 	size_t depth, cap_stack;
 	size_t nodes;
+	size_t bytes;           /* scalar text of the document, aliases expanded */
+	size_t alias_bytes;     /* the part of it that aliases added */
 	struct is_yaml_doc *doc;
 };
 
@@ -194,7 +198,7 @@ static struct anchor *find_anchor(struct is_yaml_reader *r, const char *name)
 /* value is borrowed; text (a scalar's, or NULL) is copied. A later anchor of
  * the same name replaces the earlier one, as YAML says. */
 static void define_anchor(struct is_yaml_reader *r, const char *name, json_t *value,
-                          const char *text, size_t nodes)
+                          const char *text, size_t nodes, size_t bytes)
 {
 	struct anchor *a = find_anchor(r, name);
 
@@ -211,6 +215,7 @@ static void define_anchor(struct is_yaml_reader *r, const char *name, json_t *va
 	a->value = json_incref(value);
 	a->text = text ? is_xstrdup(text) : NULL;
 	a->nodes = nodes;
+	a->bytes = bytes;
 }
 
 static int count_nodes(struct is_yaml_reader *r, size_t n, const yaml_mark_t *m,
@@ -222,6 +227,25 @@ static int count_nodes(struct is_yaml_reader *r, size_t n, const yaml_mark_t *m,
 		                    (long)m->column + 1,
 		                    "document expands to more than %d nodes (an alias bomb?); "
 		                    "split it or use fewer aliases", IS_YAML_MAX_NODES);
+	return 0;
+}
+
+/*
+ * Aliases share their node, so the tree stays small, but whoever prints the
+ * document writes each alias out in full: a few kilobytes of long strings
+ * under nested aliases stay under the node cap and still print as gigabytes.
+ */
+static int count_alias_bytes(struct is_yaml_reader *r, size_t n, const yaml_mark_t *m,
+                             struct is_error *err)
+{
+	r->bytes += n;
+	r->alias_bytes += n;
+	if (r->alias_bytes > IS_YAML_MAX_ALIAS_BYTES)
+		return is_error_set(err, "yaml-too-many-nodes", r->name, (long)m->line + 1,
+		                    (long)m->column + 1,
+		                    "aliases expand to more than %d MiB of text (an alias "
+		                    "bomb?); split the document or use fewer aliases",
+		                    IS_YAML_MAX_ALIAS_BYTES >> 20);
 	return 0;
 }
 
@@ -348,12 +372,13 @@ static int on_scalar(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error
 		               "NUL character in a string%s", NULL);
 	if (count_nodes(r, 1, &ev->start_mark, err) < 0)
 		return -1;
+	r->bytes += ev->data.scalar.length;
 	v = is_yaml_scalar(text, plain, tag);
 	if (expecting_key(r)) {
 		/* A key is its text; the anchor still stands for the typed value. */
 		if (ev->data.scalar.anchor)
 			define_anchor(r, (const char *)ev->data.scalar.anchor,
-			              v ? v : json_null(), text, 1);
+			              v ? v : json_null(), text, 1, ev->data.scalar.length);
 		json_decref(v);
 		take_key(&r->stack[r->depth - 1], text, plain, &ev->start_mark);
 		return 0;
@@ -363,7 +388,8 @@ static int on_scalar(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error
 		                    (long)ev->start_mark.column + 1,
 		                    "'%s' does not fit its tag '%s'", text, tag);
 	if (ev->data.scalar.anchor)
-		define_anchor(r, (const char *)ev->data.scalar.anchor, v, text, 1);
+		define_anchor(r, (const char *)ev->data.scalar.anchor, v, text, 1,
+		              ev->data.scalar.length);
 	return attach(r, v, &ev->start_mark, err);
 }
 
@@ -390,7 +416,8 @@ static int on_alias(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error 
 	if (!a)
 		return fail_at(r, err, &ev->start_mark, "yaml-alias",
 		               "alias '*%s' names no anchor defined before it", name);
-	if (count_nodes(r, a->nodes, &ev->start_mark, err) < 0)
+	if (count_nodes(r, a->nodes, &ev->start_mark, err) < 0 ||
+	    count_alias_bytes(r, a->bytes, &ev->start_mark, err) < 0)
 		return -1;
 	if (expecting_key(r)) {
 		struct frame *f = &r->stack[r->depth - 1];
@@ -437,6 +464,7 @@ static int push(struct is_yaml_reader *r, json_t *container, const char *anchor,
 	f->line = (long)m->line + 1;
 	f->col = (long)m->column + 1;
 	f->nodes_before = r->nodes - 1;
+	f->bytes_before = r->bytes;
 	return 0;
 }
 
@@ -461,7 +489,8 @@ static int pop(struct is_yaml_reader *r, struct is_error *err)
 	if (f.merges)
 		apply_merges(&f);
 	if (f.anchor)
-		define_anchor(r, f.anchor, f.container, NULL, r->nodes - f.nodes_before);
+		define_anchor(r, f.anchor, f.container, NULL, r->nodes - f.nodes_before,
+		              r->bytes - f.bytes_before);
 	json_decref(f.merges);
 	free(f.anchor);
 	free(f.key);
@@ -491,17 +520,53 @@ static int on_event(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error 
 	}
 }
 
+/*
+ * Where a reader (encoding) error stands. libyaml gives only a byte offset,
+ * but every character before the bad byte is decoded: the scanner's mark is
+ * at buffer.pointer, and buffer.last ends just before the bad byte, so
+ * counting the characters between them gives its line and column.
+ */
+static void reader_error_position(const yaml_parser_t *p, long *line, long *col)
+{
+	const unsigned char *q = p->buffer.pointer, *end = p->buffer.last;
+	size_t l = p->mark.line, c = p->mark.column;
+
+	for (; q && q < end; q++) {
+		if (*q == '\r' && q + 1 < end && q[1] == '\n')
+			continue;       /* CRLF is one line break */
+		if (*q == '\n' || *q == '\r') {
+			l++;
+			c = 0;
+		} else if ((*q & 0xc0) != 0x80) {
+			c++;            /* a character, not a UTF-8 continuation byte */
+		}
+	}
+	*line = (long)l + 1;
+	*col = (long)c + 1;
+}
+
 static int syntax_error(struct is_yaml_reader *r, struct is_error *err)
 {
 	yaml_parser_t *p = &r->parser;
 	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
 	const char *what = p->problem ? p->problem : "invalid YAML";
+	long line, col;
 
 	r->finished = 1;
-	if (p->error == YAML_READER_ERROR)
-		return is_error_set(err, "yaml-encoding", r->name, 0, 0,
-		                    "%s at byte %zu (files must be UTF-8 without NUL "
-		                    "or control characters)", what, p->problem_offset);
+	if (p->error == YAML_READER_ERROR) {
+		reader_error_position(p, &line, &col);
+		if (p->problem_value == 0 && !strcmp(what, "control characters are not allowed"))
+			return is_error_set(err, "yaml-encoding", r->name, line, col,
+			                    "NUL byte: files must be UTF-8 text without NUL "
+			                    "or control characters");
+		if (p->problem_value < 0)   /* a sequence cut short by the end */
+			return is_error_set(err, "yaml-encoding", r->name, line, col,
+			                    "%s: files must be UTF-8 text without NUL or "
+			                    "control characters", what);
+		return is_error_set(err, "yaml-encoding", r->name, line, col,
+		                    "%s (0x%x): files must be UTF-8 text without NUL "
+		                    "or control characters", what, (unsigned)p->problem_value);
+	}
 	if (p->context)
 		return is_error_set(err, "yaml-syntax", r->name, (long)m->line + 1,
 		                    (long)m->column + 1, "%s %s (line %zu)", what, p->context,
@@ -547,7 +612,7 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 			r->finished = 1;
 		} else if (ev.type == YAML_DOCUMENT_START_EVENT) {
 			drop_anchors(r);
-			r->nodes = 0;
+			r->nodes = r->bytes = r->alias_bytes = 0;
 			in_document = 1;
 			doc->line = (long)ev.start_mark.line + 1;
 			doc->col = (long)ev.start_mark.column + 1;
