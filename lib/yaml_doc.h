@@ -13,6 +13,7 @@
 enum {
 	IS_YAML_MAX_DEPTH = 256,            /* nesting levels per document */
 	IS_YAML_MAX_NODES = 1000000,        /* nodes per document, aliases expanded */
+	IS_YAML_MAX_ALIAS_BYTES = 64 << 20, /* scalar text that aliases add, per document */
 };
 
 struct is_yaml_doc {

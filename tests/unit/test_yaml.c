@@ -212,6 +212,26 @@ static void test_alias_bomb(void)
 	free(got);
 	is_strbuf_release(&sb);
 
+	/* Few nodes, long strings: 9^6 aliases of a 2000-byte string print as 1 GB. */
+	is_strbuf_init(&sb, 1 << 14);
+	is_strbuf_adds(&sb, "a: &a \"");
+	for (i = 0; i < 2000; i++)
+		is_strbuf_addch(&sb, 'x');
+	is_strbuf_adds(&sb, "\"\n");
+	for (level = 1; level < 7; level++) {
+		is_strbuf_addf(&sb, "%c: &%c [", 'a' + level, 'a' + level);
+		for (i = 0; i < 9; i++)
+			is_strbuf_addf(&sb, "%s*%c", i ? "," : "", 'a' + level - 1);
+		is_strbuf_adds(&sb, "]\n");
+	}
+	t = now();
+	got = load_text(sb.buf, sb.len);
+	t = now() - t;
+	CHECK(!strncmp(got, "!yaml-too-many-nodes@", 21) && t < 1.0,
+	      "a bomb of long strings is rejected quickly (%.3f s): %.40s", t, got);
+	free(got);
+	is_strbuf_release(&sb);
+
 	expect("a: *nope\n", "!yaml-alias@1:4", "alias to no anchor");
 	expect("a: &x [1, *x]\n", "!yaml-alias@1:11", "alias to a node that holds it");
 }
