@@ -532,15 +532,22 @@ static json_t *source_object(const char *file, long line, long col)
 	return src;
 }
 
-static void hash_desired(json_t *rec, json_t *spec, json_t *extra)
+/*
+ * The hash covers the desired state: spec, and for a foreign document also
+ * its other top-level fields and its metadata (a Kubernetes namespace moves
+ * the object).
+ */
+static void hash_desired(json_t *rec, json_t *spec, json_t *extra, int foreign)
 {
 	char hash[72];
 
-	if (extra) {
-		json_t *both = json_pack("{sOsO}", "spec", spec, "extra", extra);
+	if (foreign) {
+		json_t *all = json_pack("{sOsOsO}", "spec", spec, "extra",
+		                        extra ? extra : json_null(), "metadata",
+		                        json_object_get(rec, "metadata"));
 
-		is_json_hash(both, hash);
-		json_decref(both);
+		is_json_hash(all, hash);
+		json_decref(all);
 	} else {
 		is_json_hash(spec, hash);
 	}
@@ -573,7 +580,7 @@ static void assemble(struct build *b, const json_t *root, const json_t *meta,
 	json_object_set_new(rec, "deps", json_array());
 	json_object_set(rec, "refs", b->refs);
 	json_object_set_new(rec, "source", source_object(b->file, b->doc->line, b->doc->col));
-	hash_desired(rec, spec, extra);
+	hash_desired(rec, spec, extra, !b->strict);
 	json_decref(extra);
 	b->m->record = rec;
 }

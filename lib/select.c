@@ -19,11 +19,14 @@ static void index_records(json_t *records, struct is_strmap *by_id)
 	}
 }
 
-static void push(size_t **stack, size_t *n, size_t *cap, size_t i, char *mark)
+enum { NOT_KEPT, NEEDED, PRESENT };
+
+/* Marks i as kept (NEEDED wins over PRESENT) and queues it when that is new. */
+static void push(size_t **stack, size_t *n, size_t *cap, size_t i, char *mark, char how)
 {
-	if (mark[i])
+	if (mark[i] == NEEDED || mark[i] == how)
 		return;
-	mark[i] = 1;
+	mark[i] = how;
 	*stack = is_xgrow(*stack, cap, *n + 1, sizeof(**stack));
 	(*stack)[(*n)++] = i;
 }
@@ -52,23 +55,48 @@ static void index_members(json_t *records, struct is_strmap *by_id, json_t *memb
 	}
 }
 
+/* The index of the MetaGroup record rec belongs to, or 0 (indexes are +1). */
+static size_t group_of(json_t *rec, struct is_strmap *by_id)
+{
+	json_t *g = json_object_get(rec, "group");
+	char *gid;
+	size_t at;
+
+	if (!json_is_string(g))
+		return 0;
+	gid = is_xasprintf("MetaGroup/%s", json_string_value(g));
+	at = (size_t)is_strmap_get(by_id, gid);
+	free(gid);
+	return at;
+}
+
+/*
+ * Two ways to be kept: NEEDED (something kept waits for it; a needed group
+ * brings all its members) and PRESENT (the group record of a kept member, so
+ * the member's "group" still names a record; its other members stay out, but
+ * what the group waits for is needed, since its members wait for that too).
+ */
 static void follow(json_t *records, struct is_strmap *by_id, json_t *members, char *mark,
                    size_t **stack, size_t *n, size_t *cap)
 {
 	while (*n > 0) {
-		json_t *rec = json_array_get(records, (*stack)[--*n]);
+		size_t i = (*stack)[--*n], j, at;
+		json_t *rec = json_array_get(records, i);
 		json_t *deps = json_object_get(rec, "deps");
 		json_t *list = json_object_get(members, json_string_value(json_object_get(rec, "id")));
-		size_t j;
 
 		for (j = 0; j < json_array_size(deps); j++) {
-			size_t at = (size_t)is_strmap_get(by_id, json_string_value(json_array_get(deps, j)));
-
+			at = (size_t)is_strmap_get(by_id, json_string_value(json_array_get(deps, j)));
 			if (at)
-				push(stack, n, cap, at - 1, mark);
+				push(stack, n, cap, at - 1, mark, NEEDED);
 		}
-		for (j = 0; j < json_array_size(list); j++)
-			push(stack, n, cap, (size_t)json_integer_value(json_array_get(list, j)), mark);
+		at = group_of(rec, by_id);
+		if (at)
+			push(stack, n, cap, at - 1, mark, PRESENT);
+		if (mark[i] == NEEDED)
+			for (j = 0; j < json_array_size(list); j++)
+				push(stack, n, cap, (size_t)json_integer_value(json_array_get(list, j)),
+				     mark, NEEDED);
 	}
 }
 
@@ -89,7 +117,7 @@ json_t *is_select_closure(json_t *records, const struct is_selector *sel, size_t
 
 		if (is_selector_match(sel, json_object_get(rec, "labels"))) {
 			chosen[i] = 1;
-			push(&stack, &n, &cap, i, mark);
+			push(&stack, &n, &cap, i, mark, NEEDED);
 		}
 	}
 	follow(records, &by_id, members, mark, &stack, &n, &cap);
