@@ -116,7 +116,8 @@ static int parse_output(struct is_ref *r, const char **problem)
 	const char *at = find_outputs(body);
 
 	if (!at) {
-		*problem = "write ${ID.outputs.PATH}, ${env:NAME} or ${secret:NAME}";
+		*problem = "write ${ID.outputs.PATH}, ${env:NAME} or ${secret:NAME}, "
+		           "or $${ for a literal (a shell variable)";
 		return -1;
 	}
 	r->target = is_xstrndup(body, (size_t)(at - body));
