@@ -60,13 +60,17 @@ asan:
 	  IS_BIN=$(CURDIR)/build/asan/bin IS_UNIT=$(CURDIR)/build/asan/unit tests/run --fast
 
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+# UBSan must not recover, or libFuzzer never sees its findings as crashes.
+FUZZ_SAN   = -fsanitize-address-use-after-scope -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined $(FUZZ_SAN)
 fuzz:
 	$(MAKE) O=build/fuzzlib BIN=build/fuzzlib/bin CC=clang OPT=-O1 \
-	  SAN='-fsanitize=fuzzer-no-link,address,undefined' build/fuzzlib/libinfrastream.a
+	  SAN='-fsanitize=fuzzer-no-link,address,undefined $(FUZZ_SAN)' \
+	  build/fuzzlib/libinfrastream.a
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
-	  clang -std=c11 -D_DEFAULT_SOURCE -Ilib $(PKG_CFLAGS) -O1 -g $(FUZZ_FLAGS) \
+	  clang -std=c11 -D_DEFAULT_SOURCE $(WARN) -Ilib $(PKG_CFLAGS) -O1 -g $(FUZZ_FLAGS) \
 	    -o build/fuzz/$$(basename $$f .c) $$f build/fuzzlib/libinfrastream.a $(LIBS) || exit 1; \
 	done
 
