@@ -545,34 +545,71 @@ static void reader_error_position(const yaml_parser_t *p, long *line, long *col)
 	*col = (long)c + 1;
 }
 
+static int encoding_error(struct is_yaml_reader *r, struct is_error *err)
+{
+	yaml_parser_t *p = &r->parser;
+	const char *what = p->problem ? p->problem : "invalid input";
+	long line, col;
+
+	reader_error_position(p, &line, &col);
+	if (!strcmp(what, "control characters are not allowed"))
+		return p->problem_value == 0 ?
+		       is_error_set(err, "yaml-encoding", r->name, line, col,
+		                    "NUL byte: files must be UTF-8 text without NUL or "
+		                    "control characters") :
+		       is_error_set(err, "yaml-encoding", r->name, line, col,
+		                    "control character U+%04X: files must be UTF-8 text "
+		                    "without NUL or control characters",
+		                    (unsigned)p->problem_value);
+	/*
+	 * libyaml names the octet it stumbled on, a trailing one for a cut
+	 * sequence; the byte the position points at, where the sequence starts,
+	 * says more (0xe9 is a Latin-1 'e' with an accent).
+	 */
+	if (strstr(what, "UTF-8") && p->raw_buffer.pointer < p->raw_buffer.last)
+		return is_error_set(err, "yaml-encoding", r->name, line, col,
+		                    "invalid UTF-8 (byte 0x%02x): files must be UTF-8 text "
+		                    "without NUL or control characters",
+		                    (unsigned)p->raw_buffer.pointer[0]);
+	return is_error_set(err, "yaml-encoding", r->name, line, col,
+	                    "%s: files must be UTF-8 text without NUL or control characters",
+	                    what);
+}
+
+/* A hint for libyaml's most puzzling messages, or "". */
+static const char *syntax_hint(const yaml_parser_t *p)
+{
+	if (p->error == YAML_SCANNER_ERROR && p->buffer.pointer < p->buffer.last &&
+	    *p->buffer.pointer == '\t' && !strstr(p->problem, "tab"))
+		return " (a tab: indent with spaces)";
+	if (!strcmp(p->problem, "mapping values are not allowed in this context"))
+		return " (quote a value that holds ': ')";
+	return "";
+}
+
 static int syntax_error(struct is_yaml_reader *r, struct is_error *err)
 {
 	yaml_parser_t *p = &r->parser;
 	const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->context_mark;
-	const char *what = p->problem ? p->problem : "invalid YAML";
-	long line, col;
 
 	r->finished = 1;
-	if (p->error == YAML_READER_ERROR) {
-		reader_error_position(p, &line, &col);
-		if (p->problem_value == 0 && !strcmp(what, "control characters are not allowed"))
-			return is_error_set(err, "yaml-encoding", r->name, line, col,
-			                    "NUL byte: files must be UTF-8 text without NUL "
-			                    "or control characters");
-		if (p->problem_value < 0)   /* a sequence cut short by the end */
-			return is_error_set(err, "yaml-encoding", r->name, line, col,
-			                    "%s: files must be UTF-8 text without NUL or "
-			                    "control characters", what);
-		return is_error_set(err, "yaml-encoding", r->name, line, col,
-		                    "%s (0x%x): files must be UTF-8 text without NUL "
-		                    "or control characters", what, (unsigned)p->problem_value);
-	}
+	if (p->error == YAML_READER_ERROR)
+		return encoding_error(r, err);
+	if (!p->problem)
+		return is_error_set(err, "yaml-syntax", r->name, (long)m->line + 1,
+		                    (long)m->column + 1, "invalid YAML");
+	/* "while scanning for the next token" starts where the problem is. */
+	if (p->context && p->context_mark.index != p->problem_mark.index)
+		return is_error_set(err, "yaml-syntax", r->name, (long)m->line + 1,
+		                    (long)m->column + 1, "%s %s that starts on line %zu%s",
+		                    p->problem, p->context, p->context_mark.line + 1,
+		                    syntax_hint(p));
 	if (p->context)
 		return is_error_set(err, "yaml-syntax", r->name, (long)m->line + 1,
-		                    (long)m->column + 1, "%s %s (line %zu)", what, p->context,
-		                    p->context_mark.line + 1);
+		                    (long)m->column + 1, "%s %s%s", p->problem, p->context,
+		                    syntax_hint(p));
 	return is_error_set(err, "yaml-syntax", r->name, (long)m->line + 1,
-	                    (long)m->column + 1, "%s", what);
+	                    (long)m->column + 1, "%s%s", p->problem, syntax_hint(p));
 }
 
 /* After an error inside a document, skips to its end so the next one parses. */
