@@ -461,7 +461,8 @@ static const char *string_member(struct build *b, const json_t *obj, const char 
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		ERROR_AT(b, obj, key, 0, 0, "bad-field", "%s must be a string", what);
+		ERROR_AT(b, obj, key, 0, 0, "bad-field", "'%s%s%s' must be a string",
+		         parent_key ? parent_key : "", parent_key ? "." : "", key);
 		return NULL;
 	}
 	return json_string_value(v);
