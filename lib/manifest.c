@@ -17,6 +17,13 @@ static const char *const metadata_keys[] = {
 };
 enum { MAX_NAME = 253, MAX_KIND = 63 };
 
+/* A step of the walk; the JSON pointer is only spelled out when a ref needs it. */
+struct path_step {
+	const struct path_step *parent;
+	const char *key;        /* NULL for an array element */
+	size_t index;
+};
+
 struct build {
 	struct is_manifest *m;
 	const struct is_yaml_doc *doc;
@@ -24,7 +31,7 @@ struct build {
 	struct is_diag *diag;
 	int strict;             /* an infrastream/ document: unknown keys are errors */
 	json_t *refs;
-	struct is_strbuf path;
+	const struct path_step *at;   /* where the walk of spec is, innermost first */
 };
 
 void is_manifest_init(struct is_manifest *m)
@@ -304,6 +311,28 @@ static void report_unset_env(struct build *b, const struct is_ref_list *l,
 			         "${env:%s:-default})", l->refs[i].target, l->refs[i].target);
 }
 
+static void spell_pointer(struct is_strbuf *sb, const struct path_step *step)
+{
+	if (!step)
+		return;
+	spell_pointer(sb, step->parent);
+	if (step->key)
+		is_json_pointer_add(sb, step->key);
+	else
+		is_strbuf_addf(sb, "/%zu", step->index);
+}
+
+static json_t *pointer_of(const struct path_step *step)
+{
+	struct is_strbuf sb = IS_STRBUF_INIT;
+	json_t *text;
+
+	spell_pointer(&sb, step);
+	text = json_string(sb.buf);
+	is_strbuf_release(&sb);
+	return text;
+}
+
 static void record_refs(struct build *b, const struct is_ref_list *l, size_t len,
                         const json_t *container, const char *key, size_t index)
 {
@@ -318,7 +347,7 @@ static void record_refs(struct build *b, const struct is_ref_list *l, size_t len
 		if (r->kind == IS_REF_ENV)
 			continue;
 		entry = json_object();
-		json_object_set_new(entry, "path", json_string(b->path.buf));
+		json_object_set_new(entry, "path", pointer_of(b->at));
 		json_object_set_new(entry, "ref", json_string(r->text));
 		if (r->kind == IS_REF_SECRET) {
 			json_object_set_new(entry, "secret", json_string(r->target));
@@ -401,14 +430,10 @@ static void visit(struct build *b, json_t *v, const json_t *container, const cha
 static void visit_member(struct build *b, json_t *container, const char *key,
                          size_t index, json_t *v)
 {
-	size_t mark = b->path.len;
+	struct path_step step = { b->at, key, index };
 	json_t *replacement;
 
-	if (key) {
-		is_json_pointer_add(&b->path, key);
-	} else {
-		is_strbuf_addf(&b->path, "/%zu", index);
-	}
+	b->at = &step;
 	if (json_is_string(v)) {
 		replacement = visit_string(b, v, container, key, index);
 		if (replacement && key)
@@ -418,8 +443,7 @@ static void visit_member(struct build *b, json_t *container, const char *key,
 	} else {
 		visit(b, v, container, key, index);
 	}
-	b->path.len = mark;
-	b->path.buf[mark] = '\0';
+	b->at = step.parent;
 }
 
 static void visit(struct build *b, json_t *v, const json_t *container, const char *key,
@@ -621,7 +645,8 @@ static const char *api_version(struct build *b, const json_t *root)
 int is_manifest_build(struct is_manifest *m, const struct is_yaml_doc *doc,
                       const char *file, struct is_diag *diag)
 {
-	struct build b = { m, doc, file, diag, 1, NULL, IS_STRBUF_INIT };
+	static const struct path_step spec_step = { NULL, "spec", 0 };
+	struct build b = { m, doc, file, diag, 1, NULL, NULL };
 	json_t *root = doc->root, *meta, *spec;
 	const char *api, *kind, *name;
 	int rc;
@@ -656,11 +681,10 @@ int is_manifest_build(struct is_manifest *m, const struct is_yaml_doc *doc,
 	collect_depends_on(&b, meta);
 	spec = take_spec(&b, root);
 	b.refs = json_array();
-	is_strbuf_adds(&b.path, "/spec");
+	b.at = &spec_step;
 	visit(&b, spec, NULL, NULL, 0);
 	assemble(&b, root, meta, api, kind, name, spec);
 	json_decref(spec);
 	json_decref(b.refs);
-	is_strbuf_release(&b.path);
 	return 0;
 }

@@ -435,7 +435,8 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 		char *gid = is_xasprintf("MetaGroup/%s", m.group);
 		struct place at = { intern_file(p, file), m.group_line, m.group_col };
 
-		add_check(p, gid, m.id, &at, CHECK_GROUP);
+		if (!is_strmap_get(&p->ids, gid))
+			add_check(p, gid, m.id, &at, CHECK_GROUP);
 		free(gid);
 	}
 	blocker = try_finish(p, &m, 0);

@@ -50,13 +50,6 @@ void is_strbuf_adds(struct is_strbuf *sb, const char *s)
 	is_strbuf_add(sb, s, strlen(s));
 }
 
-void is_strbuf_addch(struct is_strbuf *sb, char c)
-{
-	is_strbuf_grow(sb, 1);
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = '\0';
-}
-
 void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

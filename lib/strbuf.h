@@ -16,7 +16,14 @@ void is_strbuf_reset(struct is_strbuf *sb);
 void is_strbuf_grow(struct is_strbuf *sb, size_t extra);
 void is_strbuf_add(struct is_strbuf *sb, const void *data, size_t n);
 void is_strbuf_adds(struct is_strbuf *sb, const char *s);
-void is_strbuf_addch(struct is_strbuf *sb, char c);
+/* Inline: the JSON writer calls it for every quote, comma and colon. */
+static inline void is_strbuf_addch(struct is_strbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap)
+		is_strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Hands the buffer to the caller (who frees it) and resets sb. */

@@ -131,10 +131,19 @@ static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
 static const char *const trues[] = { "true", "True", "TRUE", NULL };
 static const char *const falses[] = { "false", "False", "FALSE", NULL };
 
+/* Only these can begin a null, a boolean or a number; most scalars don't. */
+static int may_be_typed(const char *s)
+{
+	return !*s || strchr("~nNtTfF.+-0123456789", *s) != NULL;
+}
+
 static json_t *untagged_plain(const char *s)
 {
 	json_t *n;
 
+	/* libyaml has checked the text is UTF-8: no need for jansson to again. */
+	if (!may_be_typed(s))
+		return json_string_nocheck(s);
 	if (is_one_of(s, nulls))
 		return json_null();
 	if (is_one_of(s, trues))
@@ -148,7 +157,7 @@ static json_t *untagged_plain(const char *s)
 		if (n)
 			return n;
 	}
-	return json_string(s);
+	return json_string_nocheck(s);
 }
 
 json_t *is_yaml_scalar(const char *text, int plain, const char *tag)
