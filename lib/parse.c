@@ -208,6 +208,9 @@ static void report_unknown(struct is_parse *p, const char *what, const char *tar
 	int group = !strcmp(what, "MetaGroup");
 	const char *hint = closest_id(p, target, group ? "MetaGroup/" : NULL, from);
 
+	/* A group is named by its name alone, in 'group:' and in 'group:NAME'. */
+	if (hint && group)
+		hint += strlen("MetaGroup/");
 	if (hint)
 		is_diag_error(p->diag, "unknown-id", at->file, at->line, at->col, from,
 		              "%s '%s' does not exist (did you mean '%s'?)", what, target, hint);
