@@ -50,14 +50,14 @@ json_t *is_diag_record(const char *severity, const struct is_error *e)
 {
 	json_t *rec = json_object();
 
-	json_object_set_new(rec, "type", json_string("diagnostic"));
-	json_object_set_new(rec, "v", json_integer(1));
-	json_object_set_new(rec, "severity", json_string(severity));
-	json_object_set_new(rec, "code", json_string(e->code ? e->code : "error"));
-	json_object_set_new(rec, "message", json_string(e->message ? e->message : ""));
-	json_object_set_new(rec, "file", e->file ? json_string(e->file) : json_null());
-	json_object_set_new(rec, "line", json_integer(e->line));
-	json_object_set_new(rec, "col", json_integer(e->col));
-	json_object_set_new(rec, "id", e->id ? json_string(e->id) : json_null());
+	json_object_set_new_nocheck(rec, "type", json_string("diagnostic"));
+	json_object_set_new_nocheck(rec, "v", json_integer(1));
+	json_object_set_new_nocheck(rec, "severity", json_string(severity));
+	json_object_set_new_nocheck(rec, "code", json_string(e->code ? e->code : "error"));
+	json_object_set_new_nocheck(rec, "message", json_string(e->message ? e->message : ""));
+	json_object_set_new_nocheck(rec, "file", e->file ? json_string(e->file) : json_null());
+	json_object_set_new_nocheck(rec, "line", json_integer(e->line));
+	json_object_set_new_nocheck(rec, "col", json_integer(e->col));
+	json_object_set_new_nocheck(rec, "id", e->id ? json_string(e->id) : json_null());
 	return rec;
 }

@@ -178,7 +178,7 @@ static json_t *build_labels(struct build *b, const json_t *meta)
 			         "label '%s' must be a string, number or boolean", key);
 			continue;
 		}
-		json_object_set_new(out, key, text);
+		json_object_set_new_nocheck(out, key, text);
 	}
 	return out;
 }
@@ -347,16 +347,16 @@ static void record_refs(struct build *b, const struct is_ref_list *l, size_t len
 		if (r->kind == IS_REF_ENV)
 			continue;
 		entry = json_object();
-		json_object_set_new(entry, "path", pointer_of(b->at));
-		json_object_set_new(entry, "ref", json_string(r->text));
+		json_object_set_new_nocheck(entry, "path", pointer_of(b->at));
+		json_object_set_new_nocheck(entry, "ref", json_string(r->text));
 		if (r->kind == IS_REF_SECRET) {
-			json_object_set_new(entry, "secret", json_string(r->target));
+			json_object_set_new_nocheck(entry, "secret", json_string(r->target));
 		} else {
-			json_object_set_new(entry, "id", json_null());
-			json_object_set_new(entry, "output", json_string(r->pointer));
+			json_object_set_new_nocheck(entry, "id", json_null());
+			json_object_set_new_nocheck(entry, "output", json_string(r->pointer));
 			add_edge(b->m, r->target, line, col, (long)json_array_size(b->refs));
 		}
-		json_object_set_new(entry, "whole", json_boolean(is_ref_whole(l, len)));
+		json_object_set_new_nocheck(entry, "whole", json_boolean(is_ref_whole(l, len)));
 		json_array_append_new(b->refs, entry);
 	}
 }
@@ -437,7 +437,7 @@ static void visit_member(struct build *b, json_t *container, const char *key,
 	if (json_is_string(v)) {
 		replacement = visit_string(b, v, container, key, index);
 		if (replacement && key)
-			json_object_set_new(container, key, replacement);
+			json_object_set_new_nocheck(container, key, replacement);
 		else if (replacement)
 			json_array_set_new(container, index, replacement);
 	} else {
@@ -551,9 +551,9 @@ static json_t *source_object(const char *file, long line, long col)
 {
 	json_t *src = json_object();
 
-	json_object_set_new(src, "file", json_string(file));
-	json_object_set_new(src, "line", json_integer(line));
-	json_object_set_new(src, "col", json_integer(col));
+	json_object_set_new_nocheck(src, "file", json_string(file));
+	json_object_set_new_nocheck(src, "line", json_integer(line));
+	json_object_set_new_nocheck(src, "col", json_integer(col));
 	return src;
 }
 
@@ -576,7 +576,7 @@ static void hash_desired(json_t *rec, json_t *spec, json_t *extra, int foreign)
 	} else {
 		is_json_hash(spec, hash);
 	}
-	json_object_set_new(rec, "hash", json_string(hash));
+	json_object_set_new_nocheck(rec, "hash", json_string(hash));
 }
 
 static void assemble(struct build *b, const json_t *root, const json_t *meta,
@@ -590,21 +590,21 @@ static void assemble(struct build *b, const json_t *root, const json_t *meta,
 		json_decref(extra);
 		extra = NULL;
 	}
-	json_object_set_new(rec, "type", json_string(is_group ? "group" : "resource"));
-	json_object_set_new(rec, "v", json_integer(1));
-	json_object_set_new(rec, "id", json_string(b->m->id));
-	json_object_set_new(rec, "kind", json_string(kind));
-	json_object_set_new(rec, "name", json_string(name));
-	json_object_set_new(rec, "apiVersion", json_string(api));
-	json_object_set_new(rec, "labels", build_labels(b, meta));
-	json_object_set_new(rec, "group", b->m->group ? json_string(b->m->group) : json_null());
-	json_object_set_new(rec, "metadata", extra_metadata(meta));
+	json_object_set_new_nocheck(rec, "type", json_string(is_group ? "group" : "resource"));
+	json_object_set_new_nocheck(rec, "v", json_integer(1));
+	json_object_set_new_nocheck(rec, "id", json_string(b->m->id));
+	json_object_set_new_nocheck(rec, "kind", json_string(kind));
+	json_object_set_new_nocheck(rec, "name", json_string(name));
+	json_object_set_new_nocheck(rec, "apiVersion", json_string(api));
+	json_object_set_new_nocheck(rec, "labels", build_labels(b, meta));
+	json_object_set_new_nocheck(rec, "group", b->m->group ? json_string(b->m->group) : json_null());
+	json_object_set_new_nocheck(rec, "metadata", extra_metadata(meta));
 	json_object_set(rec, "spec", spec);
 	if (extra)
 		json_object_set(rec, "extra", extra);
-	json_object_set_new(rec, "deps", json_array());
+	json_object_set_new_nocheck(rec, "deps", json_array());
 	json_object_set(rec, "refs", b->refs);
-	json_object_set_new(rec, "source", source_object(b->file, b->doc->line, b->doc->col));
+	json_object_set_new_nocheck(rec, "source", source_object(b->file, b->doc->line, b->doc->col));
 	hash_desired(rec, spec, extra, !b->strict);
 	json_decref(extra);
 	b->m->record = rec;

@@ -19,7 +19,7 @@ void is_posmap_release(struct is_posmap *m)
 
 void is_posmap_clear(struct is_posmap *m)
 {
-	if (m->slots)
+	if (m->used)
 		memset(m->slots, 0, m->cap * sizeof(*m->slots));
 	m->used = 0;
 }

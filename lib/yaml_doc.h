@@ -19,7 +19,8 @@ enum {
 struct is_yaml_doc {
 	json_t *root;            /* new reference; NULL for an empty document */
 	long line, col;          /* where the root node starts */
-	struct is_posmap pos;    /* members at depth <= 3 and every string with "${" */
+	struct is_posmap pos;    /* top-level members, metadata two levels down,
+	                            and every string with "${" */
 };
 
 struct is_yaml_reader;

@@ -35,6 +35,7 @@ struct frame {
 	size_t nodes_before;    /* document node count when the container began */
 	size_t bytes_before;    /* and the scalar bytes */
 	json_t *merges;         /* mappings named by "<<", merged at the end */
+	int keep_positions;     /* record where every member is (see push) */
 };
 
 struct is_yaml_reader {
@@ -249,16 +250,11 @@ static int count_alias_bytes(struct is_yaml_reader *r, size_t n, const yaml_mark
 	return 0;
 }
 
-static int wants_position(const struct is_yaml_reader *r, const json_t *v)
+static int wants_position(const struct frame *f, const json_t *v)
 {
-	const char *s;
-
-	if (r->depth <= 3)
+	if (f->keep_positions)
 		return 1;
-	if (!json_is_string(v))
-		return 0;
-	s = json_string_value(v);
-	return strstr(s, "${") != NULL;
+	return json_is_string(v) && strstr(json_string_value(v), "${") != NULL;
 }
 
 static void record_position(struct is_yaml_reader *r, struct frame *f, const char *key,
@@ -278,6 +274,7 @@ static int add_member(struct is_yaml_reader *r, struct frame *f, json_t *value,
                       const yaml_mark_t *m, struct is_error *err)
 {
 	char *key = f->key;
+	size_t before;
 
 	f->key = NULL;
 	if (f->key_is_merge) {
@@ -305,15 +302,16 @@ static int add_member(struct is_yaml_reader *r, struct frame *f, json_t *value,
 		return fail_at(r, err, m, "yaml-merge",
 		               "merge key '<<' needs a mapping or a list of mappings%s", NULL);
 	}
-	if (json_object_get(f->container, key)) {
+	before = json_object_size(f->container);
+	json_object_set_new_nocheck(f->container, key, value);
+	/* Same size: the key was there and its value was replaced. */
+	if (json_object_size(f->container) == before) {
 		is_error_set(err, "yaml-duplicate-key", r->name, f->key_line, f->key_col,
 		             "duplicate key '%s'", key);
 		free(key);
-		json_decref(value);
 		return -1;
 	}
-	json_object_set_new_nocheck(f->container, key, value);
-	if (wants_position(r, value))
+	if (wants_position(f, value))
 		record_position(r, f, key, 0, m);
 	free(key);
 	return 0;
@@ -337,7 +335,7 @@ static int attach(struct is_yaml_reader *r, json_t *value, const yaml_mark_t *m,
 	f = &r->stack[r->depth - 1];
 	if (json_is_array(f->container)) {
 		json_array_append_new(f->container, value);
-		if (wants_position(r, value))
+		if (wants_position(f, value))
 			record_position(r, f, NULL, json_array_size(f->container) - 1, m);
 		return 0;
 	}
@@ -434,6 +432,23 @@ static int on_alias(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error 
 	return attach(r, json_incref(a->value), &ev->start_mark, err);
 }
 
+/*
+ * Positions are kept for what a manifest check may point at: every top-level
+ * member, and everything down to two levels inside "metadata" (labels,
+ * dependsOn entries). Deeper in spec only strings with "${" are placed.
+ */
+static int keeps_positions(const struct is_yaml_reader *r)
+{
+	const struct frame *parent;
+
+	if (r->depth == 1)
+		return 1;
+	parent = &r->stack[r->depth - 2];
+	if (!parent->keep_positions || r->depth > 3)
+		return 0;
+	return r->depth == 3 || (parent->key && !strcmp(parent->key, "metadata"));
+}
+
 static int push(struct is_yaml_reader *r, json_t *container, const char *anchor,
                 const yaml_mark_t *m, struct is_error *err)
 {
@@ -459,6 +474,7 @@ static int push(struct is_yaml_reader *r, json_t *container, const char *anchor,
 	r->stack = is_xgrow(r->stack, &r->cap_stack, r->depth + 1, sizeof(*r->stack));
 	f = &r->stack[r->depth++];
 	memset(f, 0, sizeof(*f));
+	f->keep_positions = keeps_positions(r);
 	f->container = container;
 	f->anchor = anchor ? is_xstrdup(anchor) : NULL;
 	f->line = (long)m->line + 1;
@@ -637,8 +653,10 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 	yaml_event_t ev;
 	int in_document = 0;
 
-	is_yaml_doc_release(doc);
-	is_yaml_doc_init(doc);
+	/* Keep the position table: one allocation for the whole stream. */
+	json_decref(doc->root);
+	doc->root = NULL;
+	is_posmap_clear(&doc->pos);
 	r->doc = doc;
 	while (!r->finished) {
 		if (!yaml_parser_parse(&r->parser, &ev)) {
@@ -661,8 +679,9 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 			yaml_event_delete(&ev);
 			skip_document(r);
 			drop_anchors(r);
-			is_yaml_doc_release(doc);
-			is_yaml_doc_init(doc);
+			json_decref(doc->root);
+			doc->root = NULL;
+			is_posmap_clear(&doc->pos);
 			return -1;
 		}
 		yaml_event_delete(&ev);

@@ -319,9 +319,11 @@ static void test_positions(void)
 		"metadata:\n"
 		"  name: web\n"
 		"  labels: {app: web}\n"
+		"  dependsOn:\n"
+		"    - one\n"
+		"    -   two\n"
 		"data:\n"
-		"  - one\n"
-		"  -   two\n";
+		"  - three\n";
 	struct is_error err = IS_ERROR_INIT;
 	struct is_yaml_reader *r = is_yaml_open_buffer("t.yaml", text, sizeof(text) - 1, &err);
 	struct is_yaml_doc doc;
@@ -347,10 +349,13 @@ static void test_positions(void)
 	      "positions: metadata.name at 5:3, value 5:9");
 	p = is_posmap_get(&doc.pos, meta, "labels", 0);
 	CHECK(p && p->line == 6 && p->col == 11, "positions: a flow mapping starts at its '{'");
-	data = json_object_get(doc.root, "data");
+	data = json_object_get(meta, "dependsOn");
 	p = is_posmap_get(&doc.pos, data, NULL, 1);
-	CHECK(p && p->line == 9 && p->col == 7 && p->key_line == 0,
-	      "positions: a list item at 9:7, with no key");
+	CHECK(p && p->line == 9 && p->col == 9 && p->key_line == 0,
+	      "positions: a list item in metadata at 9:9, with no key");
+	data = json_object_get(doc.root, "data");
+	CHECK(!is_posmap_get(&doc.pos, data, NULL, 0),
+	      "positions: members below the top level outside metadata are not kept");
 	CHECK(is_yaml_next(r, &doc, &err) == 0, "positions: then the end");
 	is_yaml_doc_release(&doc);
 	is_yaml_close(r);
