@@ -49,6 +49,13 @@ struct args {
 	struct is_plan_filter filter;
 };
 
+/* The first error diagnostic of one input, for the message that refuses it. */
+struct input {
+	const char *name;
+	struct is_error first;
+	int has_error;
+};
+
 static void report(const struct is_error *err, void *ctx)
 {
 	(void)ctx;
@@ -105,10 +112,30 @@ static const char *type_of(const json_t *rec)
 	return t ? t : "";
 }
 
+/*
+ * is-parse ends its output with an error diagnostic when the manifests had
+ * errors, and leaves out the records that had them: planning what is left
+ * would delete what is only missing because of a typo. Remember the first.
+ */
+static void note_diagnostic(struct input *in, const json_t *rec)
+{
+	const char *severity = json_string_value(json_object_get(rec, "severity"));
+	const char *message = json_string_value(json_object_get(rec, "message"));
+
+	if (in->has_error || !severity || strcmp(severity, "error"))
+		return;
+	in->has_error = 1;
+	is_error_set(&in->first, "graph-input-errors",
+	             json_string_value(json_object_get(rec, "file")),
+	             (long)json_integer_value(json_object_get(rec, "line")),
+	             (long)json_integer_value(json_object_get(rec, "col")), "%s",
+	             message ? message : "an error");
+}
+
 /* Takes one record: prior state, a node of the plan, or a record passed on
  * unchanged (a plan record from an earlier run is replaced, not repeated). */
-static int take(struct is_plan *p, struct is_ndjson_reader *r, json_t *rec,
-                int prior, int pass, struct is_error *err)
+static int take(struct is_plan *p, struct input *in, struct is_ndjson_reader *r,
+                json_t *rec, int prior, int pass, struct is_error *err)
 {
 	size_t len;
 	const char *text = is_ndjson_text(r, &len);
@@ -117,6 +144,8 @@ static int take(struct is_plan *p, struct is_ndjson_reader *r, json_t *rec,
 		return strcmp(type_of(rec), "state") ? 0 : is_plan_add_state(p, rec, err);
 	if (is_plan_wants(rec))
 		return is_plan_add_record(p, rec, text, len, r->name, r->line, err);
+	if (!strcmp(type_of(rec), "diagnostic"))
+		note_diagnostic(in, rec);
 	if (pass && strcmp(type_of(rec), "plan")) {
 		fwrite(text, 1, len, stdout);
 		putchar('\n');
@@ -124,11 +153,28 @@ static int take(struct is_plan *p, struct is_ndjson_reader *r, json_t *rec,
 	return 0;
 }
 
-/* Reads one input; returns 0, or -1 when something in it was wrong. */
+/* "is-graph: NAME: input has errors (from is-parse): file:1:2: message; ..." */
+static void refuse(const struct input *in)
+{
+	const struct is_error *d = &in->first;
+
+	fprintf(stderr, "%s: %s: input has errors (from is-parse): ", command.name,
+	        in->name);
+	if (d->file)
+		fprintf(stderr, d->col > 0 ? "%s:%ld:%ld: " : d->line > 0 ? "%s:%ld: " : "%s: ",
+		        d->file, d->line, d->col);
+	fprintf(stderr, "%s; fix the manifests first\n", d->message);
+}
+
+/*
+ * Reads one input; returns 0, 1 when it carried an error diagnostic (it is
+ * then refused), or -1 when something in it was wrong.
+ */
 static int read_input(struct is_plan *p, const char *name, int prior, int pass)
 {
 	struct is_ndjson_reader r;
 	struct is_error err = IS_ERROR_INIT;
+	struct input in = { NULL, IS_ERROR_INIT, 0 };
 	int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0, rc, failed = 0;
 	json_t *rec;
 
@@ -137,11 +183,12 @@ static int read_input(struct is_plan *p, const char *name, int prior, int pass)
 		return -1;
 	}
 	is_ndjson_reader_init(&r, fd, name);
+	in.name = r.name;
 	r.before_block = is_ndjson_flush_hook;
 	r.before_block_ctx = stdout;
 	while ((rc = is_ndjson_read(&r, &rec, &err)) != 0) {
 		if (rc > 0) {
-			rc = take(p, &r, rec, prior, pass, &err);
+			rc = take(p, &in, &r, rec, prior, pass, &err);
 			json_decref(rec);
 		}
 		if (rc < 0) {
@@ -149,11 +196,14 @@ static int read_input(struct is_plan *p, const char *name, int prior, int pass)
 			failed = 1;
 		}
 	}
+	if (in.has_error)
+		refuse(&in);
 	is_ndjson_reader_release(&r);
 	is_error_release(&err);
+	is_error_release(&in.first);
 	if (fd > 0)
 		close(fd);
-	return failed ? -1 : 0;
+	return failed ? -1 : in.has_error;
 }
 
 static int render(const struct is_plan *p, int format)
@@ -171,15 +221,21 @@ static int render(const struct is_plan *p, int format)
 static int run(struct args *a, struct is_plan *p, int argc, char **argv)
 {
 	struct is_error err = IS_ERROR_INIT;
-	int i, failed = 0;
+	int i, rc, failed = 0, refused = 0;
 
 	p->keep_labels = a->nsel > 0;
 	a->filter.selector = a->nsel ? &a->selector : NULL;
 	if (a->prior && read_input(p, a->prior, 1, 0) < 0)
 		failed = 1;
-	for (i = optind; i < argc || (i == optind && i == argc); i++)
-		if (read_input(p, i < argc ? argv[i] : "-", 0, a->format == F_NDJSON) < 0)
-			failed = 1;
+	for (i = optind; i < argc || (i == optind && i == argc); i++) {
+		rc = read_input(p, i < argc ? argv[i] : "-", 0, a->format == F_NDJSON);
+		failed |= rc < 0;
+		refused |= rc > 0;
+	}
+	/* What is missing because of the errors would read as deletes and
+	 * dangling dependencies: plan nothing, and say nothing more. */
+	if (refused)
+		return IS_EXIT_FAILURE;
 	if (is_plan_finish(p, report, NULL) > 0 || failed)
 		return IS_EXIT_FAILURE;
 	if (is_plan_select(p, &a->filter, &err) < 0) {

@@ -61,3 +61,28 @@ grep -q "no resource or group 'N/nope' (in --target)" "$T/.err" && ok "the unkno
 	fail "the unknown id is named" "$(cat "$T/.err")"
 expect_rc "a missing input file is an error" 1 is-graph no-such-file
 expect_rc "a bad selector is a usage error" 2 is-graph -l '=x' "$TOP/tests/graph/stack.ndjson"
+
+# is-parse leaves out the records that had errors and ends with an error
+# diagnostic: planning the rest would delete what only a typo hid.
+if [ -x "$IS_BIN/is-parse" ]; then
+	printf 'kind: File\nmetadata: {name: a}\nsepc: {}\n' >typo.yaml
+	printf 'kind: File\nmetadata: {name: b}\nspec: {path: /b}\n' >fine.yaml
+	is-parse typo.yaml fine.yaml >parsed 2>/dev/null || true
+	printf '{"type":"state","id":"File/a","kind":"File","spec":{},"outputs":{},"deps":[]}\n' >typo.prior
+	expect_rc "input with an error diagnostic is refused" 1 is-graph --prior typo.prior parsed
+	grep -qx "is-graph: parsed: input has errors (from is-parse): 1 error in the manifests: .*; fix the manifests first" "$T/.err" &&
+		ok "the refusal says why and what to do" || fail "the refusal says why and what to do" "$(cat "$T/.err")"
+	cp "$T/.out" refused
+	jq_check "only the diagnostics are passed on: no plan, no resources" refused \
+		'length == 1 and .[0].type == "diagnostic" and .[0].code == "invalid-input"'
+	expect_rc "is-parse - | is-graph is refused" 1 sh -c "printf 'kind: File\nmetadata: {name: a}\nsepc: {}\n' | is-parse - 2>/dev/null | is-graph"
+	grep -q "<stdin>: input has errors (from is-parse)" "$T/.err" && ok "standard input is named" ||
+		fail "standard input is named" "$(cat "$T/.err")"
+	is-parse -f json typo.yaml fine.yaml >parsed.json 2>/dev/null || true
+	expect_rc "every diagnostic of is-parse -f json is passed on" 1 is-graph -f text parsed.json
+	grep -q "input has errors (from is-parse): typo.yaml:3:1: unknown top-level key 'sepc'" "$T/.err" &&
+		ok "the first error is named with its place" || fail "the first error is named with its place" "$(cat "$T/.err")"
+	[ ! -s "$T/.out" ] && ok "no text plan for refused input" || fail "no text plan for refused input" "$(cat "$T/.out")"
+	printf '{"type":"diagnostic","v":1,"severity":"warning","code":"w","message":"m"}\n' >warn.ndjson
+	expect_rc "a warning diagnostic does not stop the plan" 0 is-graph warn.ndjson
+fi
