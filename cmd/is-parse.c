@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "json_arena.h"
 #include "ndjson.h"
 #include "parse.h"
 #include "selector.h"
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	int c, code = IS_EXIT_OK, selecting = 0, rc;
 
 	is_selector_init(&sel);
+	is_json_arena_install();
 	while ((c = is_cli_next(&command, argc, argv, &code)) != -1) {
 		if (c == IS_OPT_EXIT)
 			goto done;
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
 	code = is_cli_finish(&command, rc < 0 || diag.errors ? IS_EXIT_FAILURE : IS_EXIT_OK);
 done:
 	is_selector_release(&sel);
+	is_json_arena_uninstall();
 	is_error_release(&err);
 	return code;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "json_arena.h"
 #include "manifest.h"
 #include "parse.h"
 #include "select.h"
@@ -152,7 +153,7 @@ static const char *intern_file(struct is_parse *p, const char *file)
 static int output(struct is_parse *p, json_t *record)
 {
 	if (p->kept) {
-		json_array_append(p->kept, record);
+		json_array_append_new(p->kept, is_json_arena_keep(record));
 		return 0;
 	}
 	if (!p->failed_output && p->emit(p->emit_ctx, record) < 0)
@@ -420,6 +421,23 @@ static int register_id(struct is_parse *p, const struct is_manifest *m, const ch
 	return 0;
 }
 
+/* The record goes with the document's arena (when there is one). */
+static void forget_record(struct is_manifest *m)
+{
+	if (is_json_arena_on())
+		m->record = NULL;
+}
+
+/* A waiting record outlives its document: move it to the heap. */
+static void keep_record(struct is_manifest *m)
+{
+	json_t *kept = is_json_arena_keep(m->record);
+
+	if (!is_json_arena_on())
+		json_decref(m->record);
+	m->record = kept;
+}
+
 static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
                           const char *file)
 {
@@ -430,6 +448,7 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 	if (!doc->root || json_is_null(doc->root))
 		return;     /* an empty document, e.g. a trailing "---" */
 	if (is_manifest_build(&m, doc, file, p->diag) < 0 || register_id(p, &m, file) < 0) {
+		forget_record(&m);
 		is_manifest_release(&m);
 		return;
 	}
@@ -444,9 +463,11 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 	}
 	blocker = try_finish(p, &m, 0);
 	if (!blocker) {
+		forget_record(&m);
 		is_manifest_release(&m);
 		return;
 	}
+	keep_record(&m);
 	p->waiting = is_xgrow(p->waiting, &p->cap_waiting, p->n_waiting + 1,
 	                      sizeof(*p->waiting));
 	p->waiting[p->n_waiting] = is_xmalloc(sizeof(m));
@@ -461,13 +482,18 @@ static void read_documents(struct is_parse *p, struct is_yaml_reader *r, const c
 	int rc;
 
 	is_yaml_doc_init(&doc);
-	while (!p->failed_output && (rc = is_yaml_next(r, &doc, &err)) != 0) {
-		if (rc < 0) {
+	do {
+		/* Each document's values live in the arena, when one is installed. */
+		is_json_arena_open();
+		rc = is_yaml_next(r, &doc, &err);
+		if (rc < 0)
 			is_diag_report(p->diag, "error", &err);
-			continue;
-		}
-		take_document(p, &doc, file);
-	}
+		else if (rc > 0)
+			take_document(p, &doc, file);
+		if (is_json_arena_on())
+			doc.root = NULL;
+		is_json_arena_drop();
+	} while (rc != 0 && !p->failed_output);
 	is_yaml_doc_release(&doc);
 	is_error_release(&err);
 }

@@ -343,12 +343,15 @@ static int attach(struct is_yaml_reader *r, json_t *value, const yaml_mark_t *m,
 }
 
 /* A mapping key is the scalar's text, whatever that text would type as. */
-static void take_key(struct frame *f, const char *text, int plain, const yaml_mark_t *m)
+static void take_key(struct frame *f, yaml_event_t *ev, int plain)
 {
-	f->key = is_xstrdup(text);
-	f->key_is_merge = plain && !strcmp(text, "<<");
-	f->key_line = (long)m->line + 1;
-	f->key_col = (long)m->column + 1;
+	/* The event's text is malloc'd by libyaml (yaml_free is free): taking it
+	 * saves a copy of every key. */
+	f->key = (char *)ev->data.scalar.value;
+	ev->data.scalar.value = NULL;
+	f->key_is_merge = plain && !strcmp(f->key, "<<");
+	f->key_line = (long)ev->start_mark.line + 1;
+	f->key_col = (long)ev->start_mark.column + 1;
 }
 
 static int expecting_key(const struct is_yaml_reader *r)
@@ -371,16 +374,18 @@ static int on_scalar(struct is_yaml_reader *r, yaml_event_t *ev, struct is_error
 	if (count_nodes(r, 1, &ev->start_mark, err) < 0)
 		return -1;
 	r->bytes += ev->data.scalar.length;
-	v = is_yaml_scalar(text, plain, tag);
 	if (expecting_key(r)) {
 		/* A key is its text; the anchor still stands for the typed value. */
-		if (ev->data.scalar.anchor)
+		if (ev->data.scalar.anchor) {
+			v = is_yaml_scalar(text, plain, tag);
 			define_anchor(r, (const char *)ev->data.scalar.anchor,
 			              v ? v : json_null(), text, 1, ev->data.scalar.length);
-		json_decref(v);
-		take_key(&r->stack[r->depth - 1], text, plain, &ev->start_mark);
+			json_decref(v);
+		}
+		take_key(&r->stack[r->depth - 1], ev, plain);
 		return 0;
 	}
+	v = is_yaml_scalar(text, plain, tag);
 	if (!v)
 		return is_error_set(err, "yaml-tag", r->name, (long)ev->start_mark.line + 1,
 		                    (long)ev->start_mark.column + 1,
@@ -660,7 +665,9 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 	r->doc = doc;
 	while (!r->finished) {
 		if (!yaml_parser_parse(&r->parser, &ev)) {
+			/* Nothing of this document may outlive the call (see json_arena.h). */
 			drop_stack(r);
+			drop_anchors(r);
 			return syntax_error(r, err);
 		}
 		if (ev.type == YAML_STREAM_END_EVENT) {

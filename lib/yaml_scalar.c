@@ -134,7 +134,15 @@ static const char *const falses[] = { "false", "False", "FALSE", NULL };
 /* Only these can begin a null, a boolean or a number; most scalars don't. */
 static int may_be_typed(const char *s)
 {
-	return !*s || strchr("~nNtTfF.+-0123456789", *s) != NULL;
+	size_t n;
+
+	if (!*s || strchr("+-.0123456789", *s))
+		return 1;
+	if (!strchr("~nNtTfF", *s))
+		return 0;
+	/* ~, null, true, false in their three spellings */
+	n = strlen(s);
+	return n == 1 || n == 4 || n == 5;
 }
 
 static json_t *untagged_plain(const char *s)
