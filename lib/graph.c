@@ -70,6 +70,12 @@ void is_graph_build(struct is_graph *g)
 
 uint32_t is_graph_order(const struct is_graph *g, uint32_t *topo, uint32_t *level)
 {
+	return is_graph_order_flat(g, NULL, topo, level);
+}
+
+uint32_t is_graph_order_flat(const struct is_graph *g, const unsigned char *flat,
+                             uint32_t *topo, uint32_t *level)
+{
 	uint32_t *indeg = is_xmalloc(((size_t)g->n + 1) * sizeof(*indeg));
 	uint32_t v, head = 0, tail = 0;
 
@@ -81,14 +87,14 @@ uint32_t is_graph_order(const struct is_graph *g, uint32_t *topo, uint32_t *leve
 	}
 	/* topo doubles as the queue: what was taken out is already in order. */
 	while (head < tail) {
-		uint32_t u = topo[head++];
+		uint32_t u = topo[head++], next = level[u] + (flat && flat[u] ? 0 : 1);
 		size_t e;
 
 		for (e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
 			uint32_t w = g->out[e];
 
-			if (level[w] < level[u] + 1)
-				level[w] = level[u] + 1;
+			if (level[w] < next)
+				level[w] = next;
 			if (--indeg[w] == 0)
 				topo[tail++] = w;
 		}

@@ -39,6 +39,13 @@ void is_graph_build(struct is_graph *g);
  */
 uint32_t is_graph_order(const struct is_graph *g, uint32_t *topo, uint32_t *level);
 /*
+ * The same, where a node v with flat[v] set adds no level to what depends on
+ * it: a virtual node between two real ones leaves their levels as if they
+ * were joined directly. flat (n slots) may be NULL.
+ */
+uint32_t is_graph_order_flat(const struct is_graph *g, const unsigned char *flat,
+                             uint32_t *topo, uint32_t *level);
+/*
  * critical[v] = weight[v] + the largest critical of v's dependents: the
  * length of the longest path from v to a sink. topo is what is_graph_order
  * returned, count its length; nodes not in it get 0.

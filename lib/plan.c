@@ -96,7 +96,7 @@ static uint32_t intern(struct is_plan *p, const char *id)
 	n = &p->nodes[idx];
 	memset(n, 0, sizeof(*n));
 	n->id = is_strmap_key(&p->ids, id);
-	n->parent = n->user = IS_GRAPH_NONE;
+	n->parent = n->user = n->gate = IS_GRAPH_NONE;
 	n->weight = 1;
 	return idx;
 }
@@ -132,6 +132,7 @@ static void link_deps(struct is_plan *p, uint32_t idx, json_t *deps)
 	size_t i;
 	json_t *d;
 
+	p->nodes[idx].dep_edge = p->graph.nedges;
 	json_array_foreach(deps, i, d) {
 		uint32_t j;
 
@@ -141,6 +142,7 @@ static void link_deps(struct is_plan *p, uint32_t idx, json_t *deps)
 		if (!p->nodes[j].defined && p->nodes[j].user == IS_GRAPH_NONE)
 			p->nodes[j].user = idx;
 		is_graph_add_edge(&p->graph, idx, j);
+		p->nodes[idx].ndeps++;
 	}
 }
 

@@ -11,10 +11,15 @@
 
 /*
  * A plan: the resource and group records of a stack, the graph of their
- * dependencies (MetaGroups as gate nodes: a group depends on its members and
- * its own deps, so n members and m dependents cost n + m edges), the prior
- * state they are compared with, and what each one needs: create, update,
- * replace, delete or nothing.
+ * dependencies, the prior state they are compared with, and what each one
+ * needs: create, update, replace, delete or nothing.
+ *
+ * A MetaGroup is two gates. Its record is the exit: it depends on its members
+ * and its own deps, and whatever depends on the group waits for it. A group
+ * with deps (or inside a group that has an entry) also gets an entry, a node
+ * with no record: it depends on the group's deps and on the entry of the
+ * group around it, and every member depends on it, so members wait for what
+ * their group waits for. n members and m dependents cost n + m edges.
  *
  * Records are kept as their input text, not as parsed values: a million
  * parsed records would not fit the memory budget, and a record is written
@@ -43,9 +48,12 @@ struct is_plan_node {
 	long line, col;          /* where the record came from */
 	uint32_t parent;         /* the group this node belongs to, or NONE */
 	uint32_t user;           /* while undefined: a node that names it */
+	uint32_t gate;           /* a group's entry, an entry's group, or NONE */
+	uint32_t ndeps;          /* its deps are edges dep_edge.. of the graph */
+	size_t dep_edge;
 	double weight;           /* metadata.expectedSeconds; 1 by default */
 	unsigned defined : 1, is_group : 1, is_delete : 1, reparse : 1,
-	         named_as_group : 1;
+	         named_as_group : 1, is_entry : 1;
 	unsigned char action;
 };
 

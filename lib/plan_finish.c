@@ -41,7 +41,7 @@ static void check_missing(struct reporter *r)
 		const struct is_plan_node *n = &p->nodes[v];
 		char *msg;
 
-		if (n->defined || n->is_delete)
+		if (n->defined || n->is_delete || n->is_entry)
 			continue;
 		if (n->named_as_group)
 			msg = is_xasprintf("'%s' is in group '%s', which does not exist "
@@ -94,7 +94,7 @@ static void add_deletes(struct is_plan *p)
 		p->nodes = is_xgrow(p->nodes, &p->cap, (size_t)v + 1, sizeof(*p->nodes));
 		memset(&p->nodes[v], 0, sizeof(p->nodes[v]));
 		p->nodes[v].id = is_strmap_key(&p->ids, id);
-		p->nodes[v].parent = p->nodes[v].user = IS_GRAPH_NONE;
+		p->nodes[v].parent = p->nodes[v].user = p->nodes[v].gate = IS_GRAPH_NONE;
 		p->nodes[v].weight = 1;
 		p->nodes[v].is_delete = 1;
 		p->nodes[v].action = IS_ACTION_DELETE;
@@ -118,7 +118,104 @@ static void add_deletes(struct is_plan *p)
 	}
 }
 
-/* A cycle as "a (f:1) -> b (f:2) -> a", starting at its smallest id. */
+/*
+ * Whether group g needs an entry: it has deps, or the group around it has an
+ * entry. The chain of enclosing groups is walked upwards once, without
+ * recursion; want[] is 0 unknown, 1 being walked, 2 no, 3 yes. A chain that
+ * loops back on itself is a cycle, reported by the order; it adds nothing.
+ */
+static void want_entry(const struct is_plan *p, uint32_t g, unsigned char *want,
+                       uint32_t *chain)
+{
+	uint32_t v = g, len = 0;
+	int yes;
+
+	while (v != IS_GRAPH_NONE && p->nodes[v].is_group && !want[v]) {
+		want[v] = 1;
+		chain[len++] = v;
+		v = p->nodes[v].parent;
+	}
+	yes = v != IS_GRAPH_NONE && want[v] == 3;
+	while (len-- > 0) {
+		v = chain[len];
+		yes = yes || p->nodes[v].ndeps > 0;
+		want[v] = yes ? 3 : 2;
+	}
+}
+
+static uint32_t add_entry(struct is_plan *p, uint32_t g)
+{
+	uint32_t e = is_graph_add_node(&p->graph);
+	struct is_plan_node *n;
+
+	p->nodes = is_xgrow(p->nodes, &p->cap, (size_t)e + 1, sizeof(*p->nodes));
+	n = &p->nodes[e];
+	memset(n, 0, sizeof(*n));
+	n->id = p->nodes[g].id;
+	n->file = p->nodes[g].file;
+	n->line = p->nodes[g].line;
+	n->col = p->nodes[g].col;
+	n->parent = n->user = IS_GRAPH_NONE;
+	n->gate = g;
+	n->is_entry = 1;
+	p->nodes[g].gate = e;
+	return e;
+}
+
+/* The entry of the group v belongs to, or NONE. */
+static uint32_t entry_of_parent(const struct is_plan *p, uint32_t v)
+{
+	uint32_t g = p->nodes[v].parent;
+
+	return g == IS_GRAPH_NONE ? IS_GRAPH_NONE : p->nodes[g].gate;
+}
+
+/*
+ * Entry gates, so that members wait for what their group waits for: the
+ * entry of a group depends on the group's deps and on the entry of the group
+ * around it; the group and each member depend on their entry. One edge per
+ * member and per dep: never members times deps.
+ */
+static void add_entries(struct is_plan *p)
+{
+	uint32_t n = p->graph.n, v, e, k;
+	unsigned char *want = is_xcalloc((size_t)n + 1, 1);
+	uint32_t *chain = is_xmalloc(((size_t)n + 1) * sizeof(*chain));
+
+	for (v = 0; v < n; v++)
+		if (p->nodes[v].is_group && !want[v])
+			want_entry(p, v, want, chain);
+	for (v = 0; v < n; v++)
+		if (p->nodes[v].is_group && want[v] == 3)
+			add_entry(p, v);
+	for (v = 0; v < n; v++) {
+		struct is_plan_node *g = &p->nodes[v];
+		uint32_t up = entry_of_parent(p, v);
+
+		if (g->is_group && g->gate != IS_GRAPH_NONE) {
+			e = g->gate;
+			for (k = 0; k < g->ndeps; k++)
+				is_graph_add_edge(&p->graph, e, p->graph.eto[g->dep_edge + k]);
+			if (up != IS_GRAPH_NONE)
+				is_graph_add_edge(&p->graph, e, up);
+			is_graph_add_edge(&p->graph, v, e);
+		} else if (up != IS_GRAPH_NONE) {
+			is_graph_add_edge(&p->graph, v, up);
+		}
+	}
+	free(chain);
+	free(want);
+}
+
+static void add_place(struct is_strbuf *sb, const struct is_plan_node *n)
+{
+	if (n->is_entry)
+		is_strbuf_adds(sb, "entry of ");
+	is_strbuf_addf(sb, "%s (%s:%ld) -> ", n->id, n->file ? n->file : "?", n->line);
+}
+
+/* A cycle as "a (f:1) -> b (f:2) -> a", starting at its smallest id; an entry
+ * gate is named "entry of MetaGroup/NAME" and never starts one. */
 static void on_cycle(const uint32_t *path, size_t len, void *ctx)
 {
 	struct reporter *r = ctx;
@@ -126,16 +223,15 @@ static void on_cycle(const uint32_t *path, size_t len, void *ctx)
 	struct is_strbuf sb = IS_STRBUF_INIT;
 	size_t i, start = 0;
 
-	for (i = 1; i < len; i++)
-		if (strcmp(nodes[path[i]].id, nodes[path[start]].id) < 0)
+	while (start + 1 < len && nodes[path[start]].is_entry)
+		start++;
+	for (i = start + 1; i < len; i++)
+		if (!nodes[path[i]].is_entry &&
+		    strcmp(nodes[path[i]].id, nodes[path[start]].id) < 0)
 			start = i;
 	is_strbuf_adds(&sb, "dependency cycle: ");
-	for (i = 0; i < len; i++) {
-		const struct is_plan_node *n = &nodes[path[(start + i) % len]];
-
-		is_strbuf_addf(&sb, "%s (%s:%ld) -> ", n->id, n->file ? n->file : "?",
-		               n->line);
-	}
+	for (i = 0; i < len; i++)
+		add_place(&sb, &nodes[path[(start + i) % len]]);
 	is_strbuf_adds(&sb, nodes[path[start]].id);
 	report_at(r, path[start], "graph-cycle", nodes[path[start]].id, sb.buf);
 	is_strbuf_release(&sb);
@@ -184,13 +280,18 @@ static void order(struct reporter *r)
 	uint32_t n = p->graph.n, count, v;
 	uint32_t *topo = is_xmalloc(((size_t)n + 1) * sizeof(*topo));
 	double *weight = is_xmalloc(((size_t)n + 1) * sizeof(*weight));
-	unsigned char *ordered;
+	unsigned char *ordered, *flat = is_xmalloc((size_t)n + 1);
 
 	p->level = is_xmalloc(((size_t)n + 1) * sizeof(*p->level));
 	p->critical = is_xmalloc(((size_t)n + 1) * sizeof(*p->critical));
-	count = is_graph_order(&p->graph, topo, p->level);
-	for (v = 0; v < n; v++)
+	/* An entry is no step of its own: members stand one level above what
+	 * their group waits for, as if they depended on it directly. */
+	for (v = 0; v < n; v++) {
 		weight[v] = p->nodes[v].weight;
+		flat[v] = p->nodes[v].is_entry;
+	}
+	count = is_graph_order_flat(&p->graph, flat, topo, p->level);
+	free(flat);
 	is_graph_critical(&p->graph, topo, count, weight, p->critical);
 	if (count < n) {
 		ordered = is_xcalloc((size_t)n + 1, 1);
@@ -208,6 +309,7 @@ size_t is_plan_finish(struct is_plan *p, is_plan_report_fn *report, void *ctx)
 	struct reporter r = { p, report, ctx, 0 };
 
 	check_missing(&r);
+	add_entries(p);
 	add_deletes(p);
 	is_graph_build(&p->graph);
 	order(&r);

@@ -86,3 +86,15 @@ if [ -x "$IS_BIN/is-parse" ]; then
 	printf '{"type":"diagnostic","v":1,"severity":"warning","code":"w","message":"m"}\n' >warn.ndjson
 	expect_rc "a warning diagnostic does not stop the plan" 0 is-graph warn.ndjson
 fi
+
+# A cycle through a group's entry: a network member needs a data member, but
+# data waits for network, and so do its members.
+{
+	printf '{"type":"group","id":"MetaGroup/net","deps":[],"source":{"file":"g.yaml","line":1,"col":1}}\n'
+	printf '{"type":"group","id":"MetaGroup/data","deps":["MetaGroup/net"],"source":{"file":"g.yaml","line":5,"col":1}}\n'
+	printf '{"type":"resource","id":"N/n","group":"net","deps":["N/d"],"source":{"file":"n.yaml","line":1,"col":1}}\n'
+	printf '{"type":"resource","id":"N/d","group":"data","deps":[],"source":{"file":"d.yaml","line":1,"col":1}}\n'
+} >entrycycle.ndjson
+expect_rc "a member needing what its group waits for is a cycle" 1 is-graph entrycycle.ndjson
+grep -qx "is-graph: g.yaml:1:1: dependency cycle: MetaGroup/net (g.yaml:1) -> N/n (n.yaml:1) -> N/d (d.yaml:1) -> entry of MetaGroup/data (g.yaml:5) -> MetaGroup/net" "$T/.err" &&
+	ok "the group's entry is named in the cycle" || fail "the group's entry is named in the cycle" "$(cat "$T/.err")"

@@ -10,7 +10,7 @@ jq_check "each resource gets its action" out \
 	'map(select(.type == "resource") | {(.id): .action}) | add == {"File/old": "delete", "File/older": "delete", "File/oldest": "delete", "Noop/vpc": "noop", "PostgresRole/app": "create", "PostgresDatabase/orders": "replace", "Command/migrate": "create", "File/config": "update", "Noop/app": "noop"}'
 jq_check "groups are gates: noop" out 'map(select(.type == "group") | .action) | unique == ["noop"]'
 jq_check "the plan record counts every action" out \
-	'.[-1] == {"type":"plan","v":1,"create":2,"update":1,"replace":1,"delete":3,"noop":2,"resources":9,"groups":3,"levels":5}'
+	'.[-1] == {"type":"plan","v":1,"create":2,"update":1,"replace":1,"delete":3,"noop":2,"resources":9,"groups":3,"levels":7}'
 jq_check "deletes come first, dependents before what they depended on" out \
 	'map(select(.type == "resource")) | .[0:3] | map(.id) == ["File/old", "File/older", "File/oldest"]'
 jq_check "a delete waits for the deletes of its recorded dependents" out \

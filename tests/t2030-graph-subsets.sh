@@ -9,26 +9,26 @@ want() {
 	[ "$got" = "$3" ] && ok "$1" || fail "$1" "want: $3" "got:  $got"
 }
 want "--target keeps a resource and what it needs" "--target File/config" \
-	"PostgresRole/app PostgresDatabase/orders File/config "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders File/config "
 want "--target a group keeps all its members" "--target MetaGroup/data" \
-	"Noop/vpc PostgresRole/app MetaGroup/network PostgresDatabase/orders MetaGroup/data "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders MetaGroup/data "
 want "--target repeats" "--target Noop/vpc --target Command/migrate" \
-	"Noop/vpc PostgresRole/app PostgresDatabase/orders Command/migrate "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders Command/migrate "
 want "--exclude drops what needs it, through gates too" "--exclude PostgresRole/app" \
 	"Noop/vpc MetaGroup/network "
 want "--downstream is the blast radius" "--downstream Noop/vpc" \
-	"Noop/vpc MetaGroup/network MetaGroup/data MetaGroup/platform Noop/app "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders Command/migrate File/config MetaGroup/data MetaGroup/platform Noop/app "
 want "-l selects by label, with what it needs" "-l tier=data" \
-	"PostgresRole/app PostgresDatabase/orders "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders "
 want "-l takes kubectl's syntax" "-l tier=app,!legacy" \
-	"PostgresRole/app PostgresDatabase/orders File/config "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders File/config "
 want "repeated -l options all hold" "-l env=prod -l tier!=data,tier!=network" \
-	"PostgresRole/app PostgresDatabase/orders Command/migrate File/config "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders Command/migrate File/config "
 want "--target and --exclude combine" "--target Command/migrate --exclude PostgresDatabase/orders" \
-	"PostgresRole/app "
+	"Noop/vpc MetaGroup/network PostgresRole/app "
 want "without subsets, deletes are planned" "--exclude Noop/app" \
-	"Noop/vpc PostgresRole/app MetaGroup/network PostgresDatabase/orders Command/migrate File/config MetaGroup/data MetaGroup/platform "
+	"Noop/vpc MetaGroup/network PostgresRole/app PostgresDatabase/orders Command/migrate File/config MetaGroup/data MetaGroup/platform "
 is-graph --prior "$G/prior.ndjson" --target File/config "$G/stack.ndjson" >out
 jq_check "a subset plans no deletes and counts what it keeps" out \
-	'.[-1] | .delete == 0 and .resources == 3 and .update == 1 and .replace == 1'
+	'.[-1] | .delete == 0 and .resources == 4 and .update == 1 and .replace == 1'
 jq_check "order counts from 0 in a subset" out "$(cat "$G/order.jq")"

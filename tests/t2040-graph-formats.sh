@@ -24,7 +24,7 @@ check "--layers" sh -c "is-graph --layers '$G/stack.ndjson' >layers"
 is-graph -f layers "$G/stack.ndjson" >layers2
 same "--layers is -f layers" layers layers2
 jq_check "one layer per level, ids sorted" layers \
-	'map(.level) == [0, 1, 2, 3, 4] and .[0].ids == ["Noop/vpc", "PostgresRole/app"] and all(.[]; .type == "layer" and .phase == "apply")'
+	'map(.level) == [0, 1, 2, 3, 4, 5, 6] and .[0].ids == ["Noop/vpc"] and .[4].ids == ["Command/migrate", "File/config", "MetaGroup/data"] and all(.[]; .type == "layer" and .phase == "apply")'
 is-graph --layers --prior "$G/prior.ndjson" "$G/stack.ndjson" >dlayers
 jq_check "deletes have their own layers first" dlayers \
 	'.[0:3] | map(.phase) == ["delete", "delete", "delete"]'
@@ -35,4 +35,11 @@ if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples" ]; then
 	jq_check "groups from is-parse get members" parsed \
 		'map(select(.type == "group")) | length > 0 and all(.[]; .members | length > 0)'
 	check "is-parse | is-graph -f dot | dot" sh -c "is-parse '$TOP/share/examples' | is-graph -f dot | dot -Tsvg >/dev/null"
+fi
+
+# The example stack's layers: network, then data, then app, as their
+# MetaGroups' dependsOn say.
+if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples" ]; then
+	is-parse "$TOP/share/examples" | is-graph --layers >exlayers
+	same "example layers match tests/golden/graph-examples.layers" "$TOP/tests/golden/graph-examples.layers" exlayers
 fi

@@ -212,8 +212,30 @@ static void test_long_chain(void)
 	is_graph_release(&g);
 }
 
+/* A flat node between two others adds no level: 0 <- 1 (flat) <- 2. */
+static void test_flat(void)
+{
+	struct is_graph g;
+	uint32_t topo[4], level[4], i;
+	unsigned char flat[4] = { 0, 1, 1, 0 };
+
+	is_graph_init(&g);
+	for (i = 0; i < 4; i++)
+		is_graph_add_node(&g);
+	is_graph_add_edge(&g, 1, 0);
+	is_graph_add_edge(&g, 2, 1);
+	is_graph_add_edge(&g, 3, 2);
+	is_graph_build(&g);
+	CHECK(is_graph_order_flat(&g, flat, topo, level) == 4 && level[1] == 1 &&
+	      level[2] == 1 && level[3] == 1, "flat nodes add no level");
+	CHECK(is_graph_order(&g, topo, level) == 4 && level[3] == 3,
+	      "without flat nodes every edge is a level");
+	is_graph_release(&g);
+}
+
 int main(void)
 {
+	test_flat();
 	test_random_dags();
 	test_cycles();
 	test_shortcut();
