@@ -8,6 +8,7 @@
 #include "json_arena.h"
 #include "ndjson.h"
 #include "parse.h"
+#include "record_write.h"
 #include "selector.h"
 #include "banned.h"
 
@@ -58,7 +59,7 @@ static int emit_record(void *ctx, json_t *record)
 
 	if (run->check_only)
 		return 0;
-	return is_ndjson_write(&run->out, record);
+	return is_record_write(&run->out, record);
 }
 
 static int parse_inputs(struct run *run, struct is_diag *diag,

@@ -17,7 +17,8 @@ struct is_manifest_edge {
 };
 
 struct is_manifest {
-	json_t *record;     /* new reference */
+	json_t *record;     /* new reference; an infrastream/ document's record gets
+	                       its "hash" when written (record_write.h) */
 	char *id;           /* owned: "Kind/name" */
 	char *name;         /* owned */
 	char *group;        /* owned: the MetaGroup this belongs to, or NULL */
