@@ -25,37 +25,50 @@ static void dump_real(struct is_strbuf *sb, double d)
 		is_strbuf_adds(sb, ".0");
 }
 
-void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len)
+/* Bytes that JSON strings must escape: controls, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+static void add_escape(struct is_strbuf *sb, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	char esc[7] = { '\\', 0 };
+
+	switch (c) {
+	case '"': esc[1] = '"'; break;
+	case '\\': esc[1] = '\\'; break;
+	case '\n': esc[1] = 'n'; break;
+	case '\t': esc[1] = 't'; break;
+	case '\r': esc[1] = 'r'; break;
+	case '\b': esc[1] = 'b'; break;
+	case '\f': esc[1] = 'f'; break;
+	default:
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+	}
+	is_strbuf_adds(sb, esc);
+}
+
+void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
 
 	is_strbuf_grow(sb, len + 2);
 	is_strbuf_addch(sb, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[7] = { '\\', 0 };
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+	for (;;) {
+		while (i < len && !needs_escape[p[i]])
+			i++;
 		is_strbuf_add(sb, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-		}
-		is_strbuf_adds(sb, esc);
+		if (i == len)
+			break;
+		add_escape(sb, p[i]);
+		run = ++i;
 	}
-	is_strbuf_add(sb, s + run, len - run);
 	is_strbuf_addch(sb, '"');
 }
 
