@@ -1,0 +1,199 @@
+/*
+ * is-exec: ordered resource and group records in, run and event records out.
+ * Runs each resource's provider the moment its dependencies are READY.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "provider_noop.h"
+#include "sched.h"
+#include "secret.h"
+#include "xalloc.h"
+
+enum { OPT_LIMIT = 256, OPT_FAIL_FAST, OPT_ATOMIC, OPT_SECRETS, OPT_GRACE, OPT_BACKOFF };
+
+static const struct is_option options[] = {
+	{ "jobs", 'j', "N", NULL, "run at most N providers at once (default 4 per CPU)" },
+	{ "limit", OPT_LIMIT, "KIND=N", NULL,
+	  "run at most N resources of KIND at once (repeatable)" },
+	{ "fail-fast", OPT_FAIL_FAST, NULL, NULL, "start nothing new after a failure" },
+	{ "atomic", OPT_ATOMIC, NULL, NULL,
+	  "on a failure, delete what this run created, in reverse order" },
+	{ "dry-run", 'n', NULL, NULL, "write the events that would happen; call no provider" },
+	{ "secrets", OPT_SECRETS, "FILE", "file",
+	  "read ${secret:NAME} values from FILE (JSON object or NAME=VALUE lines)" },
+	{ "grace", OPT_GRACE, "SECONDS", NULL,
+	  "after a signal, wait this long for running work (default 30)" },
+	{ "backoff", OPT_BACKOFF, "SECONDS", NULL,
+	  "first retry delay, doubled each retry, with jitter (default 0.5)" },
+	IS_OPTIONS_COMMON,
+	{ 0 }
+};
+
+static const struct is_command command = {
+	"is-exec", "[-n] [-j jobs] [--limit kind=n] [--fail-fast] [--atomic] "
+	"[--secrets file] [file]",
+	"run the providers of ordered resource records, each as soon as its "
+	"dependencies are ready", options, "file", NULL
+};
+
+struct args {
+	struct is_sched_config cfg;
+	struct is_sched_limit *limits;
+	struct is_secrets secrets;
+	const char *input;
+};
+
+/* Temporary: the registry (lib/provider.c) replaces this lookup. */
+static const struct is_provider *find_provider(const char *kind, struct is_error *err)
+{
+	if (!strcmp(kind, "Noop"))
+		return &is_provider_noop;
+	is_error_set(err, "no-provider", NULL, 0, 0, "no provider for kind '%s'", kind);
+	return NULL;
+}
+
+static void report(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", command.name, message);
+}
+
+static int number(const char *text, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(text, &end);
+	return errno || end == text || *end || *out < 0 ? -1 : 0;
+}
+
+static int add_limit(struct args *a, const char *text, int *code)
+{
+	const char *eq = strchr(text, '=');
+	long n = eq ? is_cli_number(eq + 1) : -1;
+	struct is_sched_limit *l;
+
+	if (!eq || eq == text || n < 1 || n > 1000000) {
+		*code = is_cli_usage_error(&command, "--limit wants KIND=N with N >= 1, "
+		                           "not '%s'", text);
+		return -1;
+	}
+	a->limits = is_xrealloc(a->limits, (a->cfg.nlimits + 1) * sizeof(*a->limits));
+	l = &a->limits[a->cfg.nlimits++];
+	l->kind = is_xstrndup(text, (size_t)(eq - text));
+	l->limit = (int)n;
+	a->cfg.limits = a->limits;
+	return 0;
+}
+
+static int parse_args(struct args *a, int argc, char **argv, int *code)
+{
+	struct is_error err = IS_ERROR_INIT;
+	long n;
+	int c;
+
+	while ((c = is_cli_next(&command, argc, argv, code)) != -1) {
+		switch (c) {
+		case IS_OPT_EXIT: return -1;
+		case 'j':
+			if ((n = is_cli_number(optarg)) < 1 || n > 100000) {
+				*code = is_cli_usage_error(&command, "-j wants a number >= 1, "
+				                           "not '%s'", optarg);
+				return -1;
+			}
+			a->cfg.jobs = (int)n;
+			break;
+		case OPT_LIMIT:
+			if (add_limit(a, optarg, code) < 0)
+				return -1;
+			break;
+		case OPT_FAIL_FAST: a->cfg.fail_fast = 1; break;
+		case OPT_ATOMIC: a->cfg.atomic = 1; break;
+		case 'n': a->cfg.dry_run = 1; break;
+		case OPT_SECRETS:
+			if (is_secrets_load(&a->secrets, optarg, &err) < 0) {
+				is_error_print(&err, command.name, stderr);
+				is_error_release(&err);
+				*code = IS_EXIT_USAGE;
+				return -1;
+			}
+			break;
+		case OPT_GRACE:
+		case OPT_BACKOFF:
+			if (number(optarg, c == OPT_GRACE ? &a->cfg.grace : &a->cfg.backoff) < 0) {
+				*code = is_cli_usage_error(&command, "--%s wants seconds, not '%s'",
+				                           c == OPT_GRACE ? "grace" : "backoff",
+				                           optarg);
+				return -1;
+			}
+			break;
+		}
+	}
+	if (argc - optind > 1) {
+		*code = is_cli_usage_error(&command, "one input at most");
+		return -1;
+	}
+	a->input = optind < argc ? argv[optind] : "-";
+	return 0;
+}
+
+/* A handler, not SIG_IGN: a write to a closed pipe fails with EPIPE, which
+ * the scheduler reports, and children still start with the default action. */
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+static int run(struct args *a)
+{
+	struct is_sched_summary sum;
+	struct sigaction sa;
+	int fd = strcmp(a->input, "-") ? open(a->input, O_RDONLY) : 0;
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", command.name, a->input, strerror(errno));
+		return IS_EXIT_FAILURE;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sigaction(SIGPIPE, &sa, NULL);
+	a->cfg.input_fd = fd;
+	a->cfg.input_name = strcmp(a->input, "-") ? a->input : "<stdin>";
+	a->cfg.out = stdout;
+	a->cfg.secrets = &a->secrets;
+	a->cfg.find = find_provider;
+	a->cfg.report = report;
+	is_sched_run(&a->cfg, &sum);
+	if (fd > 0)
+		close(fd);
+	if (sum.refused)
+		fprintf(stderr, "%s: nothing was run: fix the errors is-parse reported\n",
+		        command.name);
+	return sum.status < 0 ? IS_EXIT_FAILURE : IS_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	int code = IS_EXIT_OK;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	a.cfg.jobs = is_sched_default_jobs();
+	a.cfg.grace = 30;
+	a.cfg.backoff = 0.5;
+	is_secrets_init(&a.secrets);
+	if (parse_args(&a, argc, argv, &code) == 0)
+		code = is_cli_finish(&command, run(&a));
+	for (i = 0; i < a.cfg.nlimits; i++)
+		free((char *)a.limits[i].kind);
+	free(a.limits);
+	is_secrets_release(&a.secrets);
+	return code;
+}

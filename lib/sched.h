@@ -1,0 +1,51 @@
+#ifndef IS_SCHED_H
+#define IS_SCHED_H
+#include <stdio.h>
+
+#include "error.h"
+#include "provider.h"
+#include "secret.h"
+
+/*
+ * The scheduler: one libuv loop that reads ordered resource and group records
+ * while it runs them. A resource starts the moment every dependency is READY
+ * (no waiting for the end of the input, no level barriers), longest critical
+ * chain first, within -j and the per-kind budgets; blocking providers run on
+ * the loop's thread pool, the others on the loop. It writes a run start
+ * record, an event for every status change, and a run end record.
+ */
+struct is_sched_limit {
+	const char *kind;           /* borrowed */
+	int limit;
+};
+
+struct is_sched_config {
+	int jobs;                   /* at most this many provider calls at once */
+	const struct is_sched_limit *limits;
+	size_t nlimits;
+	int fail_fast, atomic, dry_run;
+	double grace;               /* seconds running work may take after a signal */
+	double backoff;             /* first retry delay, seconds (doubles each time) */
+	struct is_secrets *secrets; /* borrowed */
+	/* Finds the provider of a kind (is_provider_find). */
+	const struct is_provider *(*find)(const char *kind, struct is_error *err);
+	int input_fd;               /* borrowed */
+	const char *input_name;
+	FILE *out;                  /* borrowed */
+	/* A message for people (already redacted), without program name. */
+	void (*report)(void *ctx, const char *message);
+	void *report_ctx;
+};
+
+struct is_sched_summary {
+	int status;                 /* 0 when everything became READY */
+	size_t resources, ready, failed, skipped, canceled, rolled_back;
+	int input_errors, refused, interrupted, output_closed;
+};
+
+/* The default -j: 4 per online CPU (providers mostly wait on I/O), at least 4. */
+int is_sched_default_jobs(void);
+/* Returns 0 when the run succeeded, -1 when anything failed (see summary). */
+int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum);
+
+#endif
