@@ -147,6 +147,27 @@ static void resolve_value(struct resolve *r, json_t *v)
 	}
 }
 
+/* Whether any string in v could hold a reference or an escape. */
+static int needs_work(const json_t *v)
+{
+	const char *k;
+	json_t *child;
+	size_t i;
+
+	if (json_is_string(v))
+		return strstr(json_string_value(v), "${") != NULL;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, child)
+			if (needs_work(child))
+				return 1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, child)
+			if (needs_work(child))
+				return 1;
+	}
+	return 0;
+}
+
 int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *ctx,
                        struct is_secrets *secrets, json_t **spec, struct is_error *err)
 {
@@ -159,6 +180,11 @@ int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *c
 	r.ctx = ctx;
 	r.secrets = secrets;
 	r.err = err;
+	/* Nothing to replace: share the record's spec (never modified). */
+	if (src && !needs_work(src)) {
+		*spec = json_incref(src);
+		return 0;
+	}
 	*spec = src ? json_deep_copy(src) : json_object();
 	if (json_is_string(*spec) && (repl = resolve_string(&r, *spec)) != NULL) {
 		json_decref(*spec);

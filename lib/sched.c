@@ -97,6 +97,7 @@ struct sched {
 	int rolling_back;
 	size_t rb_next;
 	char *stop_reason;
+	json_t *dry;                 /* {"dry_run": true} with --dry-run, else NULL */
 	uint64_t t0;
 };
 
@@ -221,7 +222,7 @@ static void emit(struct sched *s, struct node *n, enum is_status st, const json_
 	ev.outputs = outputs;
 	ev.error = error;
 	ev.elapsed_ms = st == IS_ST_PENDING ? -1 : elapsed(s, n);
-	ev.extra = extra;
+	ev.extra = extra ? extra : s->dry;
 	n->status = st;
 	if (s->ended)
 		return;
@@ -230,10 +231,6 @@ static void emit(struct sched *s, struct node *n, enum is_status st, const json_
 		       is_status_name(st));
 }
 
-static json_t *dry_extra(const struct sched *s)
-{
-	return s->cfg->dry_run ? json_pack("{s:b}", "dry_run", 1) : NULL;
-}
 
 /* ---- settling: a node reaches READY, FAILED, SKIPPED or CANCELED ---- */
 
@@ -564,7 +561,7 @@ static enum is_provider_op start_op(const struct node *n)
 
 static void run_instant(struct sched *s, struct node *n)
 {
-	json_t *extra, *prior = json_object_get(n->rec, "prior");
+	json_t *prior = json_object_get(n->rec, "prior");
 
 	if (n->phase == P_DONE)
 		return;
@@ -578,17 +575,15 @@ static void run_instant(struct sched *s, struct node *n)
 		return;
 	}
 	/* --dry-run: what would happen, without the provider. */
-	extra = dry_extra(s);
 	n->attempt = 1;
 	n->t_start = uv_now(&s->loop);
-	emit(s, n, start_status(n), NULL, NULL, extra);
+	emit(s, n, start_status(n), NULL, NULL, NULL);
 	if (n->action == A_REPLACE) {
 		n->stage = 1;
-		emit(s, n, start_status(n), NULL, NULL, extra);
+		emit(s, n, start_status(n), NULL, NULL, NULL);
 	}
 	n->outputs = n->action == A_DELETE ? NULL : json_incref(prior);
-	settle_ex(s, n, IS_ST_READY, NULL, extra);
-	json_decref(extra);
+	settle(s, n, IS_ST_READY, NULL);
 }
 
 static void finish_attempt(struct sched *s, struct node *n);
@@ -1228,6 +1223,7 @@ static void free_all(struct sched *s)
 	free(s->instant);
 	free(s->created);
 	free(s->stop_reason);
+	json_decref(s->dry);
 }
 
 static void set_pool_size(int jobs)
@@ -1254,6 +1250,8 @@ int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum
 	uv_loop_init(&s->loop);
 	s->loop.data = s;
 	s->t0 = uv_now(&s->loop);
+	if (cfg->dry_run)
+		s->dry = json_pack("{s:b}", "dry_run", 1);
 	is_strmap_init(&s->nodes);
 	is_strmap_init(&s->kinds);
 	is_event_out_init(&s->out, cfg->out, is_run_id_new(), cfg->secrets);
