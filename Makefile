@@ -16,7 +16,7 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) \
-             -DIS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS) $(SAN)
+             -DIS_VERSION='"$(VERSION)"' -iquote lib $(PKG_CFLAGS) $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LIBS      = $(PKG_LIBS) -lm -lpthread
 
@@ -70,7 +70,7 @@ fuzz:
 	  build/fuzzlib/libinfrastream.a
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
-	  clang -std=c11 -D_DEFAULT_SOURCE $(WARN) -Ilib $(PKG_CFLAGS) -O1 -g $(FUZZ_FLAGS) \
+	  clang -std=c11 -D_DEFAULT_SOURCE $(WARN) -iquote lib $(PKG_CFLAGS) -O1 -g $(FUZZ_FLAGS) \
 	    -o build/fuzz/$$(basename $$f .c) $$f build/fuzzlib/libinfrastream.a $(LIBS) || exit 1; \
 	done
 

@@ -45,6 +45,19 @@ struct is_provider_result {
 	json_t *drift;             /* read: what differs from prior, or NULL */
 };
 
+/*
+ * The shape of res->drift after a read: NULL when nothing differs, else an
+ * object with, for each output that changed, {"was": prior, "now": current};
+ * a resource that no longer exists is {"gone": true} (and outputs {}).
+ */
+
+/*
+ * err.code of a provider that cannot update in place (a Command without an
+ * "update" command): the scheduler replaces the resource instead, delete
+ * and then create.
+ */
+#define IS_PROVIDER_CODE_NO_UPDATE "no-update"
+
 struct is_provider {
 	const char *kind;
 	int blocking;
