@@ -571,7 +571,8 @@ static int parse_dir(struct is_parse *p, const char *dir, FILE *flush, int depth
 		free(path);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), compare_strings);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), compare_strings);
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 
