@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "provider_noop.h"
+#include "provider.h"
 #include "sched.h"
 #include "secret.h"
 #include "xalloc.h"
@@ -48,15 +48,6 @@ struct args {
 	struct is_secrets secrets;
 	const char *input;
 };
-
-/* Temporary: the registry (lib/provider.c) replaces this lookup. */
-static const struct is_provider *find_provider(const char *kind, struct is_error *err)
-{
-	if (!strcmp(kind, "Noop"))
-		return &is_provider_noop;
-	is_error_set(err, "no-provider", NULL, 0, 0, "no provider for kind '%s'", kind);
-	return NULL;
-}
 
 static void report(void *ctx, const char *message)
 {
@@ -167,9 +158,10 @@ static int run(struct args *a)
 	a->cfg.input_name = strcmp(a->input, "-") ? a->input : "<stdin>";
 	a->cfg.out = stdout;
 	a->cfg.secrets = &a->secrets;
-	a->cfg.find = find_provider;
+	a->cfg.find = is_provider_find;
 	a->cfg.report = report;
 	is_sched_run(&a->cfg, &sum);
+	is_provider_registry_release();
 	if (fd > 0)
 		close(fd);
 	if (sum.refused)

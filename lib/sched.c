@@ -610,19 +610,6 @@ static void after_work_cb(uv_work_t *w, int status)
 	maybe_finish(s);
 }
 
-static void result_init(struct is_provider_result *res)
-{
-	memset(res, 0, sizeof(*res));
-}
-
-static void result_release(struct is_provider_result *res)
-{
-	json_decref(res->outputs);
-	json_decref(res->drift);
-	is_error_release(&res->err);
-	memset(res, 0, sizeof(*res));
-}
-
 static void on_kill(uv_timer_t *t)
 {
 	struct node *n = t->data;
@@ -670,7 +657,7 @@ static void call_provider(struct sched *s, struct node *n)
 	n->req.attempt = n->attempt;
 	n->req.pgid = 0;
 	n->timed_out = 0;
-	result_init(&n->res);
+	is_provider_result_init(&n->res);
 	if (n->last_error)
 		extra = json_pack("{s:s}", "retry_error", n->last_error);
 	emit(s, n, start_status(n), NULL, NULL, extra);
@@ -787,7 +774,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		if (n->kill_on)
 			uv_close((uv_handle_t *)&n->kill, close_cb_noop);
 		n->kill_on = 0;
-		result_release(&n->res);
+		is_provider_result_release(&n->res);
 		release_slot(s, n);
 		release_work(n);
 		maybe_finish(s);
@@ -799,7 +786,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		             n->timeout);
 	}
 	if (rc == 0 && n->action == A_REPLACE && n->stage == 0) {
-		result_release(&n->res);
+		is_provider_result_release(&n->res);
 		n->stage = 1;
 		call_provider(s, n);
 		return;
@@ -808,7 +795,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		n->outputs = n->req.op == IS_OP_DELETE ? NULL : n->res.outputs;
 		n->res.outputs = NULL;
 		n->created = n->req.op == IS_OP_CREATE;
-		result_release(&n->res);
+		is_provider_result_release(&n->res);
 		release_slot(s, n);
 		if (n->created && s->cfg->atomic) {
 			s->created = is_xgrow(s->created, &s->created_cap, s->ncreated + 1,
@@ -834,7 +821,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 
 		free(n->last_error);
 		n->last_error = msg;
-		result_release(&n->res);
+		is_provider_result_release(&n->res);
 		n->phase = P_RETRY;
 		s->retrying++;
 		if (!n->timer_on) {
@@ -845,7 +832,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		uv_timer_start(&n->timer, on_retry, (uint64_t)(d * 1000), 0);
 		return;
 	}
-	result_release(&n->res);
+	is_provider_result_release(&n->res);
 	release_work(n);
 	settle(s, n, IS_ST_FAILED, msg);
 	free(msg);
@@ -977,7 +964,7 @@ static void rollback_result(struct sched *s, struct node *n)
 		     : "failed", extra);
 	}
 	json_decref(extra);
-	result_release(&n->res);
+	is_provider_result_release(&n->res);
 	release_work(n);
 }
 
@@ -1005,7 +992,7 @@ static void rollback_next(struct sched *s)
 		n->req.attempt = 1;
 		n->req.prior = n->outputs;
 		n->req.pgid = 0;
-		result_init(&n->res);
+		is_provider_result_init(&n->res);
 		extra = json_pack("{s:b}", "rollback", 1);
 		emit(s, n, IS_ST_DELETING, NULL, NULL, extra);
 		json_decref(extra);
