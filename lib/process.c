@@ -183,9 +183,12 @@ static int min_wait(int a, int b)
 
 static int spawn(struct is_process *p, pid_t *pid, int in, int out, int err)
 {
+	static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD,
+		SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGXFSZ };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t set;
+	size_t i;
 	int rc;
 
 	posix_spawn_file_actions_init(&fa);
@@ -206,9 +209,12 @@ static int spawn(struct is_process *p, pid_t *pid, int in, int out, int err)
 	posix_spawnattr_setpgroup(&at, 0);
 	sigemptyset(&set);
 	posix_spawnattr_setsigmask(&at, &set);
-	sigfillset(&set);
-	sigdelset(&set, SIGKILL);
-	sigdelset(&set, SIGSTOP);
+	/* Only an ignored signal survives exec: these are the ones a caller
+	 * (or a shell above it) may ignore. Listing them, rather than every
+	 * signal, saves the child sixty system calls. */
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+		sigaddset(&set, reset[i]);
 	posix_spawnattr_setsigdefault(&at, &set);
 	rc = posix_spawnp(pid, p->argv[0], &fa, &at, p->argv, p->envp ? p->envp : environ);
 	posix_spawnattr_destroy(&at);
@@ -312,12 +318,8 @@ static int supervise(struct is_process *p, pid_t pid, int fds[3], struct is_erro
 			wait_ms = min_wait(wait_ms, ms_until(kill_at, t));
 		if (reaped)
 			wait_ms = min_wait(wait_ms, ms_until(drain_until, t));
-		if (poll(pf, (nfds_t)n, wait_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			wait_ms = 10;  /* should not happen; do not spin */
-			continue;
-		}
+		if (poll(pf, (nfds_t)n, wait_ms) < 0)
+			continue;   /* EINTR; the loop looks at everything again */
 		if (in_i >= 0 && pf[in_i].revents)
 			write_input(p, &fds[0], &written);
 		if (out_i >= 0 && pf[out_i].revents)
