@@ -15,11 +15,13 @@
 extern const struct is_provider is_provider_noop;
 extern const struct is_provider is_provider_file;
 extern const struct is_provider is_provider_command;
+extern const struct is_provider is_provider_http;
 
 static const struct is_provider *const builtins[] = {
 	&is_provider_noop,
 	&is_provider_file,
 	&is_provider_command,
+	&is_provider_http,
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 

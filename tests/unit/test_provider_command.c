@@ -515,6 +515,7 @@ int main(void)
 	CHECK(p && p->blocking && !strcmp(p->kind, "Command"),
 	      "is_provider_find finds the built-in Command provider, blocking");
 	CHECK(is_provider_find("Noop", &err) != NULL, "and Noop");
+	CHECK(is_provider_find("Http", &err) != NULL, "and Http");
 	if (!p)
 		return 1;
 	test_argv_not_shell();
