@@ -53,7 +53,7 @@ struct args {
 struct input {
 	const char *name;
 	struct is_error first;
-	int has_error;
+	int has_error, pass;
 };
 
 static void report(const struct is_error *err, void *ctx)
@@ -105,52 +105,47 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 	return 0;
 }
 
-static const char *type_of(const json_t *rec)
-{
-	const char *t = json_string_value(json_object_get(rec, "type"));
-
-	return t ? t : "";
-}
-
 /*
  * is-parse ends its output with an error diagnostic when the manifests had
  * errors, and leaves out the records that had them: planning what is left
  * would delete what is only missing because of a typo. Remember the first.
  */
-static void note_diagnostic(struct input *in, const json_t *rec)
+static void note_diagnostic(struct input *in, const char *text, size_t len)
 {
+	json_t *rec = json_loadb(text, len, 0, NULL);
 	const char *severity = json_string_value(json_object_get(rec, "severity"));
 	const char *message = json_string_value(json_object_get(rec, "message"));
 
-	if (in->has_error || !severity || strcmp(severity, "error"))
-		return;
-	in->has_error = 1;
-	is_error_set(&in->first, "graph-input-errors",
-	             json_string_value(json_object_get(rec, "file")),
-	             (long)json_integer_value(json_object_get(rec, "line")),
-	             (long)json_integer_value(json_object_get(rec, "col")), "%s",
-	             message ? message : "an error");
+	if (!in->has_error && severity && !strcmp(severity, "error")) {
+		in->has_error = 1;
+		is_error_set(&in->first, "graph-input-errors",
+		             json_string_value(json_object_get(rec, "file")),
+		             (long)json_integer_value(json_object_get(rec, "line")),
+		             (long)json_integer_value(json_object_get(rec, "col")), "%s",
+		             message ? message : "an error");
+	}
+	json_decref(rec);
 }
 
-/* Takes one record: prior state, a node of the plan, or a record passed on
- * unchanged (a plan record from an earlier run is replaced, not repeated). */
-static int take(struct is_plan *p, struct input *in, struct is_ndjson_reader *r,
-                json_t *rec, int prior, int pass, struct is_error *err)
+/* A record the plan does not take: passed on unchanged, unless it is a plan
+ * record from an earlier run, which is replaced rather than repeated. */
+static void other(const char *type, const char *text, size_t len, void *ctx)
 {
-	size_t len;
-	const char *text = is_ndjson_text(r, &len);
+	struct input *in = ctx;
 
-	if (prior)
-		return strcmp(type_of(rec), "state") ? 0 : is_plan_add_state(p, rec, err);
-	if (is_plan_wants(rec))
-		return is_plan_add_record(p, rec, text, len, r->name, r->line, err);
-	if (!strcmp(type_of(rec), "diagnostic"))
-		note_diagnostic(in, rec);
-	if (pass && strcmp(type_of(rec), "plan")) {
+	if (!strcmp(type, "diagnostic"))
+		note_diagnostic(in, text, len);
+	if (in->pass && strcmp(type, "plan")) {
 		fwrite(text, 1, len, stdout);
 		putchar('\n');
 	}
-	return 0;
+}
+
+/* Before a read that would block: what was passed on goes to the next stage. */
+static void flush(void *ctx)
+{
+	(void)ctx;
+	fflush(stdout);
 }
 
 /* "is-graph: NAME: input has errors (from is-parse): file:1:2: message; ..." */
@@ -172,38 +167,25 @@ static void refuse(const struct input *in)
  */
 static int read_input(struct is_plan *p, const char *name, int prior, int pass)
 {
-	struct is_ndjson_reader r;
-	struct is_error err = IS_ERROR_INIT;
-	struct input in = { NULL, IS_ERROR_INIT, 0 };
-	int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0, rc, failed = 0;
-	json_t *rec;
+	struct input in = { name, IS_ERROR_INIT, 0, pass };
+	struct is_plan_reading how = { prior, other, report, flush, NULL };
+	int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0;
+	size_t problems;
 
 	if (fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", command.name, name, strerror(errno));
 		return -1;
 	}
-	is_ndjson_reader_init(&r, fd, name);
-	in.name = r.name;
-	r.before_block = is_ndjson_flush_hook;
-	r.before_block_ctx = stdout;
-	while ((rc = is_ndjson_read(&r, &rec, &err)) != 0) {
-		if (rc > 0) {
-			rc = take(p, &in, &r, rec, prior, pass, &err);
-			json_decref(rec);
-		}
-		if (rc < 0) {
-			report(&err, NULL);
-			failed = 1;
-		}
-	}
+	if (!strcmp(name, "-"))
+		in.name = "<stdin>";
+	how.ctx = &in;
+	problems = is_plan_read(p, fd, name, &how);
 	if (in.has_error)
 		refuse(&in);
-	is_ndjson_reader_release(&r);
-	is_error_release(&err);
 	is_error_release(&in.first);
 	if (fd > 0)
 		close(fd);
-	return failed ? -1 : in.has_error;
+	return problems ? -1 : in.has_error;
 }
 
 static int render(const struct is_plan *p, int format)

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "graph.h"
 #include "selector.h"
+#include "strbuf.h"
 #include "strmap.h"
 
 /*
@@ -23,7 +24,8 @@
  *
  * Records are kept as their input text, not as parsed values: a million
  * parsed records would not fit the memory budget, and a record is written
- * back by appending fields to its text.
+ * back by appending fields to its text. The text stays where it was read,
+ * in large blocks the plan owns (see is_plan_read).
  */
 enum is_action {
 	IS_ACTION_NOOP, IS_ACTION_CREATE, IS_ACTION_UPDATE, IS_ACTION_REPLACE,
@@ -37,8 +39,8 @@ const char *is_action_name(int action);
 extern const int is_action_display[IS_ACTION_COUNT];
 
 struct is_plan_node {
-	const char *id;          /* borrowed from the plan's id map */
-	char *text;              /* owned: the record's line, or NULL */
+	const char *id;          /* borrowed from the plan's id table */
+	const char *text;        /* the record's line, in the plan's blocks, or NULL */
 	size_t text_len;
 	json_t *record;          /* owned: a record built here (deletes), or NULL */
 	json_t *labels;          /* owned, only when the plan keeps labels */
@@ -59,13 +61,22 @@ struct is_plan_node {
 
 typedef void is_plan_report_fn(const struct is_error *err, void *ctx);
 
+struct is_plan_block;
+struct is_plan_chunk;
+
 struct is_plan {
 	struct is_plan_node *nodes;   /* graph.n of them */
 	size_t cap;
 	struct is_graph graph;
-	struct is_strmap ids;         /* id -> node index + 1 */
+	struct is_plan_idslot {       /* id -> node; id NULL: an empty slot */
+		const char *id;
+		uint32_t tag, node;       /* tag: the upper half of the id's hash */
+	} *idslots;
+	size_t idcap, nids;
+	struct is_plan_chunk *idtext; /* the ids' bytes */
 	struct is_strmap files;       /* interned source file names */
 	struct is_strmap prior;       /* id -> state record (owned reference) */
+	struct is_plan_block *blocks; /* the text of the records, read in place */
 	int keep_labels;              /* set before adding records to filter by -l */
 	/* Filled by is_plan_finish: */
 	uint32_t *level;
@@ -81,19 +92,78 @@ struct is_plan {
 
 void is_plan_init(struct is_plan *p);
 void is_plan_release(struct is_plan *p);
+/* The node of id, or IS_GRAPH_NONE. */
+uint32_t is_plan_find(const struct is_plan *p, const char *id);
+/* The node of id, made (not yet defined) when there is none. */
+uint32_t is_plan_intern(struct is_plan *p, const char *id);
+
+/*
+ * What a plan reads from a record: filled by is_plan_scan from its text, or by
+ * is_plan_input_json from a parsed record. Strings are borrowed from the input
+ * (its scratch buffer, or the parsed record) until the next fill.
+ */
+struct is_plan_input {
+	const char *type, *id, *group;   /* NULL when absent or not a string */
+	const char **deps;               /* the strings of "deps" */
+	size_t ndeps;
+	int has_seconds;                 /* metadata.expectedSeconds is a number */
+	double seconds;
+	const char *source_file;         /* source.file, or NULL */
+	long source_line, source_col;
+	int ours;                        /* has a field is-graph adds (level ...) */
+	json_t *rec;                     /* borrowed: the parsed record, or NULL */
+	const char *labels, *spec, *hash;   /* without rec: their JSON text, or NULL */
+	size_t labels_len, spec_len, hash_len;
+	/* The scanner's own. */
+	struct is_strbuf scratch;
+	size_t deps_cap, dep_cap;
+	long type_at, id_at, group_at, source_file_at, *dep_at;
+	int has_source;
+};
+
+void is_plan_input_init(struct is_plan_input *in);
+void is_plan_input_release(struct is_plan_input *in);
+void is_plan_input_reset(struct is_plan_input *in);
+/* Fills in from the text of one record. Returns 1, or 0 when the text is
+ * anything but plain, valid JSON: then parse it and use is_plan_input_json. */
+int is_plan_scan(struct is_plan_input *in, const char *text, size_t len);
+/* Fills in from a parsed record (borrowed for as long as in is used). */
+void is_plan_input_json(struct is_plan_input *in, json_t *rec);
+/* 1 for the record types is_plan_add_record takes ("resource", "group"). */
+int is_plan_wants_type(const char *type);
 
 /* Adds one prior state record (borrowed); a tombstone removes the id. */
 int is_plan_add_state(struct is_plan *p, json_t *state, struct is_error *err);
 /*
- * Adds a resource or group record (borrowed) whose input line is text (copied);
- * file and line say where the line was read. Returns 0, or -1 with err filled
- * (no id, a duplicate id); the plan stays usable.
+ * Adds a resource or group record; its line is text, which must stay valid
+ * as long as the plan (is_plan_read keeps it in the plan's blocks); file and
+ * line say where the line was read. Returns 0, or -1 with err filled (no id,
+ * a duplicate id); the plan stays usable.
  */
-int is_plan_add_record(struct is_plan *p, json_t *rec, const char *text,
-                       size_t len, const char *file, long line,
+int is_plan_add_record(struct is_plan *p, const struct is_plan_input *in,
+                       const char *text, size_t len, const char *file, long line,
                        struct is_error *err);
-/* 1 for the record types is_plan_add_record takes. rec is borrowed. */
-int is_plan_wants(const json_t *rec);
+
+/*
+ * Reading NDJSON into a plan, lines of any length, kept where they were read:
+ * resource and group records become nodes; with prior set, state records
+ * become prior state and everything else is skipped; otherwise every other
+ * record goes to other, with its type ("" when it has none) and its text
+ * (borrowed for the call). Each problem goes to report. Before a read that
+ * would block, before_block is called (a flush of the output, so records
+ * passed on reach the next stage). Returns the number of problems.
+ */
+struct is_plan_reading {
+	int prior;
+	void (*other)(const char *type, const char *text, size_t len, void *ctx);
+	is_plan_report_fn *report;
+	void (*before_block)(void *ctx);
+	void *ctx;
+};
+size_t is_plan_read(struct is_plan *p, int fd, const char *name,
+                    const struct is_plan_reading *how);
+/* Frees a list of the blocks is_plan_read keeps text in. */
+void is_plan_free_blocks(struct is_plan_block *b);
 /*
  * Resolves the graph: missing dependencies, deletes, order, levels, critical
  * paths, cycles. Every problem goes to report; returns how many there were.

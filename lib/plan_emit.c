@@ -144,8 +144,16 @@ int is_plan_write_ndjson(const struct is_plan *p, FILE *fp)
 
 	is_strbuf_init(&sb, 4096);
 	for (i = 0; i < p->nseq && rc == 0; i++) {
+		const struct is_plan_node *n = &p->nodes[p->seq[i]];
+
 		is_strbuf_reset(&sb);
-		add_body(&sb, &p->nodes[p->seq[i]]);
+		/* A record kept as read goes straight from its text: one copy. */
+		if (n->text && !n->reparse) {
+			if (fwrite(n->text, 1, n->text_len - 1, fp) != n->text_len - 1)
+				rc = -1;
+		} else {
+			add_body(&sb, n);
+		}
 		add_fields(&sb, p, p->seq[i], i);
 		if (fwrite(sb.buf, 1, sb.len, fp) != sb.len)
 			rc = -1;

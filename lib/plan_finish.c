@@ -86,16 +86,9 @@ static void add_deletes(struct is_plan *p)
 	while (is_strmap_next(&p->prior, &i, &id, &state)) {
 		uint32_t v;
 
-		if (!state || is_strmap_get(&p->ids, id))
+		if (!state || is_plan_find(p, id) != IS_GRAPH_NONE)
 			continue;
-		v = (uint32_t)p->graph.n;
-		is_strmap_put(&p->ids, id, (void *)((uintptr_t)v + 1));
-		is_graph_add_node(&p->graph);
-		p->nodes = is_xgrow(p->nodes, &p->cap, (size_t)v + 1, sizeof(*p->nodes));
-		memset(&p->nodes[v], 0, sizeof(p->nodes[v]));
-		p->nodes[v].id = is_strmap_key(&p->ids, id);
-		p->nodes[v].parent = p->nodes[v].user = p->nodes[v].gate = IS_GRAPH_NONE;
-		p->nodes[v].weight = 1;
+		v = is_plan_intern(p, id);
 		p->nodes[v].is_delete = 1;
 		p->nodes[v].action = IS_ACTION_DELETE;
 		p->nodes[v].record = delete_record(id, state);
@@ -103,17 +96,16 @@ static void add_deletes(struct is_plan *p)
 	}
 	i = 0;
 	while (is_strmap_next(&p->prior, &i, &id, &state)) {
-		void *v = is_strmap_get(&p->ids, id), *w;
+		uint32_t v = is_plan_find(p, id), w;
 		size_t k;
 		json_t *d;
 
-		if (!state || !p->nodes[(uintptr_t)v - 1].is_delete)
+		if (!state || !p->nodes[v].is_delete)
 			continue;
 		json_array_foreach(json_object_get(state, "deps"), k, d) {
-			w = json_is_string(d) ? is_strmap_get(&p->ids, json_string_value(d)) : NULL;
-			if (w && p->nodes[(uintptr_t)w - 1].is_delete)
-				is_graph_add_edge(&p->graph, (uint32_t)((uintptr_t)w - 1),
-				                  (uint32_t)((uintptr_t)v - 1));
+			w = json_is_string(d) ? is_plan_find(p, json_string_value(d)) : IS_GRAPH_NONE;
+			if (w != IS_GRAPH_NONE && p->nodes[w].is_delete)
+				is_graph_add_edge(&p->graph, w, v);
 		}
 	}
 }
@@ -268,7 +260,7 @@ static void list_members(struct is_plan *p)
 
 		qsort(ids + a, b - a, sizeof(*ids), by_id);
 		for (k = a; k < b; k++)
-			p->members[k] = (uint32_t)((uintptr_t)is_strmap_get(&p->ids, ids[k]) - 1);
+			p->members[k] = is_plan_find(p, ids[k]);
 	}
 	free(ids);
 	free(fill);

@@ -30,12 +30,12 @@ static int mark_ids(struct is_plan *p, unsigned char *mark, const char **ids,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		void *v = is_strmap_get(&p->ids, ids[i]);
+		uint32_t v = is_plan_find(p, ids[i]);
 
-		if (!v || !p->nodes[(uintptr_t)v - 1].defined)
+		if (v == IS_GRAPH_NONE || !p->nodes[v].defined)
 			return is_error_set(err, "graph-unknown-id", NULL, 0, 0,
 			                    "no resource or group '%s' (in %s)", ids[i], option);
-		mark[(uintptr_t)v - 1] = 1;
+		mark[v] = 1;
 	}
 	return 0;
 }
