@@ -792,8 +792,10 @@ static void finish_attempt(struct sched *s, struct node *n)
 		return;
 	}
 	if (rc == 0) {
-		n->outputs = n->req.op == IS_OP_DELETE ? NULL : n->res.outputs;
-		n->res.outputs = NULL;
+		if (n->req.op != IS_OP_DELETE) {
+			n->outputs = n->res.outputs;
+			n->res.outputs = NULL;
+		}
 		n->created = n->req.op == IS_OP_CREATE;
 		is_provider_result_release(&n->res);
 		release_slot(s, n);

@@ -38,39 +38,39 @@ grep -q "starting nothing more" err && ok "SIGINT: says what it does on stderr" 
 
 # Input still open: a signal does not wait for the end of the input.
 mkfifo in
-is-exec -j 2 <in >ev.ndjson 2>err &
+is-exec -j 2 <in >ev1.ndjson 2>err &
 pid=$!
 exec 3>in
 gen 4 300 >&3
-wait_for ev.ndjson CREATING
+wait_for ev1.ndjson CREATING
 kill -TERM $pid
 run_rc rc wait $pid
 exec 3>&-
 [ "$rc" = 1 ] && ok "SIGTERM with input still open: exit 1" || fail "SIGTERM open input: exit $rc"
-jq_check "SIGTERM with input still open: end record written" ev.ndjson \
+jq_check "SIGTERM with input still open: end record written" ev1.ndjson \
 	'.[-1] | .phase == "end" and .status == "CANCELED" and (.reason | test("SIGTERM"))'
 
 # A second signal: give up on running work at once.
 gen 2 1500 >two.ndjson
-is-exec -j 2 two.ndjson >ev.ndjson 2>err &
+is-exec -j 2 two.ndjson >ev2.ndjson 2>err &
 pid=$!
-wait_for ev.ndjson CREATING
+wait_for ev2.ndjson CREATING
 kill -INT $pid
 sleep 0.1
 kill -INT $pid
 run_rc rc wait $pid
 [ "$rc" = 1 ] && ok "second SIGINT: exit 1" || fail "second SIGINT: exit $rc"
-jq_check "second SIGINT: running work CANCELED, end record written" ev.ndjson \
+jq_check "second SIGINT: running work CANCELED, end record written" ev2.ndjson \
 	'(map(select(.type == "event" and .status == "CANCELED" and (.error | test("killed")))) | length) == 2
 	 and .[-1].phase == "end"'
 
 # --grace: running work past the grace period is given up.
-is-exec -j 2 --grace 0.2 two.ndjson >ev.ndjson 2>err &
+is-exec -j 2 --grace 0.2 two.ndjson >ev3.ndjson 2>err &
 pid=$!
-wait_for ev.ndjson CREATING
+wait_for ev3.ndjson CREATING
 kill -TERM $pid
 run_rc rc wait $pid
-jq_check "--grace: given up after the grace period" ev.ndjson \
+jq_check "--grace: given up after the grace period" ev3.ndjson \
 	'(map(select(.type == "event" and .status == "CANCELED")) | length) == 2 and .[-1].phase == "end"'
 grep -q "grace period over" err && ok "--grace: says so" || fail "--grace message"
 
