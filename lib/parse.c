@@ -9,6 +9,7 @@
 #include "parse.h"
 #include "select.h"
 #include "strmap.h"
+#include "strpool.h"
 #include "suggest.h"
 #include "xalloc.h"
 #include "yaml_doc.h"
@@ -20,11 +21,6 @@ enum { MAX_DIR_DEPTH = 64 };
 struct place {
 	const char *file;
 	long line, col;
-};
-
-struct known {
-	struct place at;
-	int is_group;
 };
 
 struct name_use {
@@ -45,8 +41,11 @@ struct is_parse {
 	void *emit_ctx;
 	const struct is_selector *selector;
 	struct is_strmap files;      /* interned file names */
-	struct is_strmap ids;        /* id -> struct known */
-	struct is_strmap names;      /* bare name -> id (char *), or AMBIGUOUS */
+	struct is_strpool pool;      /* the text of every id, for the two maps below */
+	struct is_strmap ids;        /* id -> 1 + its index in places */
+	struct place *places;        /* where each id was defined */
+	size_t n_places, cap_places;
+	struct is_strmap names;      /* bare name -> id (in pool), or AMBIGUOUS */
 	struct is_strmap uses;       /* bare name -> struct name_use */
 	struct is_manifest **waiting;    /* in arrival order; NULL once emitted */
 	size_t n_waiting, cap_waiting;
@@ -76,8 +75,8 @@ struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ct
 	p->emit_ctx = ctx;
 	p->selector = selector;
 	is_strmap_init(&p->files);
-	is_strmap_init(&p->ids);
-	is_strmap_init(&p->names);
+	is_strmap_init_borrowing(&p->ids);
+	is_strmap_init_borrowing(&p->names);
 	is_strmap_init(&p->uses);
 	is_strmap_init(&p->wanted);
 	if (selector)
@@ -119,8 +118,10 @@ void is_parse_free(struct is_parse *p)
 
 	if (!p)
 		return;
-	free_values(&p->ids, free);
-	free_values(&p->names, free);
+	is_strmap_release(&p->ids);
+	is_strmap_release(&p->names);
+	free(p->places);
+	is_strpool_release(&p->pool);
 	free_values(&p->uses, free_use);
 	free_values(&p->wanted, free_wait_list);
 	is_strmap_release(&p->files);
@@ -383,18 +384,20 @@ static void wake_waiting(struct is_parse *p, const char *name)
 	free_wait_list(w);
 }
 
-static void register_name(struct is_parse *p, const struct is_manifest *m)
+/* id is the pooled copy: the name is its part after the first '/'. */
+static void register_name(struct is_parse *p, const struct is_manifest *m, const char *id)
 {
-	void *named = is_strmap_get(&p->names, m->name);
-	struct name_use *use = is_strmap_get(&p->uses, m->name);
+	const char *name = strchr(id, '/') + 1;
+	void *named = is_strmap_get(&p->names, name);
+	struct name_use *use = is_strmap_get(&p->uses, name);
 
 	if (!named) {
-		is_strmap_put(&p->names, m->name, is_xstrdup(m->id));
+		is_strmap_put(&p->names, name, (void *)id);
 		wake_waiting(p, m->name);
 		return;
 	}
 	if (named != AMBIGUOUS) {
-		free(is_strmap_put(&p->names, m->name, AMBIGUOUS));
+		is_strmap_put(&p->names, name, AMBIGUOUS);
 		/* A use resolved before the second resource of that name appeared. */
 		if (use)
 			report_ambiguous(p, m->name, NULL, &use->at);
@@ -403,21 +406,25 @@ static void register_name(struct is_parse *p, const struct is_manifest *m)
 
 static int register_id(struct is_parse *p, const struct is_manifest *m, const char *file)
 {
-	struct known *k = is_strmap_get(&p->ids, m->id);
+	size_t at = (size_t)is_strmap_get(&p->ids, m->id);
+	struct place *k;
+	const char *id;
 
-	if (k) {
+	if (at) {
+		k = &p->places[at - 1];
 		is_diag_error(p->diag, "duplicate-id", file, m->line, m->col, m->id,
 		              "duplicate id '%s': also defined at %s:%ld:%ld (names are "
-		              "unique per kind)", m->id, k->at.file, k->at.line, k->at.col);
+		              "unique per kind)", m->id, k->file, k->line, k->col);
 		return -1;
 	}
-	k = is_xcalloc(1, sizeof(*k));
-	k->at.file = intern_file(p, file);
-	k->at.line = m->line;
-	k->at.col = m->col;
-	k->is_group = !strncmp(m->id, "MetaGroup/", 10);
-	is_strmap_put(&p->ids, m->id, k);
-	register_name(p, m);
+	p->places = is_xgrow(p->places, &p->cap_places, p->n_places + 1, sizeof(*p->places));
+	k = &p->places[p->n_places++];
+	k->file = intern_file(p, file);
+	k->line = m->line;
+	k->col = m->col;
+	id = is_strpool_add(&p->pool, m->id);
+	is_strmap_put(&p->ids, id, (void *)p->n_places);
+	register_name(p, m, id);
 	return 0;
 }
 

@@ -10,11 +10,17 @@ void is_strmap_init(struct is_strmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+void is_strmap_init_borrowing(struct is_strmap *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->borrows_keys = 1;
+}
+
 void is_strmap_release(struct is_strmap *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->cap; i++)
+	for (i = 0; i < m->cap && !m->borrows_keys; i++)
 		free(m->slots[i].key);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
@@ -82,7 +88,7 @@ void *is_strmap_put(struct is_strmap *m, const char *key, void *value)
 		grow(m);
 	e = slot_for(m->slots, m->cap, key, hash);
 	if (!e->key) {
-		e->key = is_xstrdup(key);
+		e->key = m->borrows_keys ? (char *)key : is_xstrdup(key);
 		e->hash = hash;
 		e->value = value;
 		m->size++;

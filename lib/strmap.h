@@ -7,7 +7,7 @@
  * owns copies of its keys; values are the caller's.
  */
 struct is_strmap_entry {
-	char *key;      /* owned; NULL for an empty slot */
+	char *key;      /* owned (or borrowed, see borrows_keys); NULL: empty slot */
 	size_t hash;
 	void *value;    /* borrowed */
 };
@@ -15,9 +15,12 @@ struct is_strmap_entry {
 struct is_strmap {
 	struct is_strmap_entry *slots;
 	size_t cap, size;
+	int borrows_keys;       /* keys are the caller's: neither copied nor freed */
 };
 
 void is_strmap_init(struct is_strmap *m);
+/* A map whose keys stay valid while it is used (e.g. from a string pool). */
+void is_strmap_init_borrowing(struct is_strmap *m);
 /* Frees the keys and the table, not the values. */
 void is_strmap_release(struct is_strmap *m);
 /* Returns the value stored under key, or NULL. */
