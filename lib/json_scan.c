@@ -1,0 +1,299 @@
+/*
+ * The record scanner shared by is-graph (plan_scan.c) and is-exec
+ * (sched_record.c); see json_scan.h for what it accepts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_scan.h"
+#include "banned.h"
+
+enum { MAX_DEPTH = 512, MAX_INT_DIGITS = 18, MAX_REAL_DIGITS = 200 };
+
+void is_json_scan_init(struct is_json_scan *s, const char *text, size_t len, void *ctx)
+{
+	s->p = text;
+	s->end = text + len;
+	s->depth = 0;
+	s->ctx = ctx;
+}
+
+void is_json_scan_ws(struct is_json_scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' ||
+	                         *s->p == '\r'))
+		s->p++;
+}
+
+static int hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One UTF-8 sequence at p, strictly (no overlongs, surrogates or more than
+ * U+10FFFF, as jansson checks); returns its length, 0 when invalid. */
+static size_t utf8(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+int is_json_scan_string(struct is_json_scan *s, const char **body, size_t *len,
+                        int *escaped)
+{
+	const unsigned char *p = (const unsigned char *)s->p + 1;
+	const unsigned char *end = (const unsigned char *)s->end;
+
+	*escaped = 0;
+	for (;;) {
+		size_t n;
+		int v, k;
+
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p < 0x20)
+			return 0;
+		if (*p == '"')
+			break;
+		if (*p >= 0x80) {
+			if (!(n = utf8(p, end)))
+				return 0;
+			p += n;
+			continue;
+		}
+		*escaped = 1;
+		if (end - p < 2)
+			return 0;
+		if (p[1] && strchr("\"\\/bfnrt", p[1])) {
+			p += 2;
+			continue;
+		}
+		if (p[1] != 'u' || end - p < 6)
+			return 0;
+		for (v = 0, k = 2; k < 6; k++) {
+			if (hex(p[k]) < 0)
+				return 0;
+			v = v * 16 + hex(p[k]);
+		}
+		/* NUL and surrogate pairs: jansson's call. */
+		if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
+			return 0;
+		p += 6;
+	}
+	*body = s->p + 1;
+	*len = (size_t)((const char *)p - *body);
+	s->p = (const char *)p + 1;
+	return 1;
+}
+
+static int digits(struct is_json_scan *s)
+{
+	const char *start = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return (int)(s->p - start);
+}
+
+/* A number; *integer says whether it has neither fraction nor exponent. */
+static int number(struct is_json_scan *s, int *integer)
+{
+	int n, e;
+
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0') {
+		s->p++;
+		n = 1;
+		if (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+			return 0;
+	} else if ((n = digits(s)) == 0) {
+		return 0;
+	}
+	*integer = 1;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		*integer = 0;
+		if (!digits(s))
+			return 0;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		*integer = 0;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		e = digits(s);
+		if (e == 0 || e > 2)
+			return 0;
+	}
+	/* Nothing that could overflow: jansson reports those. */
+	return *integer ? n <= MAX_INT_DIGITS : n <= MAX_REAL_DIGITS;
+}
+
+static int literal(struct is_json_scan *s, const char *word, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n))
+		return 0;
+	s->p += n;
+	return 1;
+}
+
+int is_json_scan_object(struct is_json_scan *s, is_json_scan_field_fn *field)
+{
+	const char *key;
+	size_t len;
+	int escaped;
+
+	if (++s->depth > MAX_DEPTH)
+		return 0;
+	s->p++;
+	is_json_scan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	for (;;) {
+		if (s->p >= s->end || *s->p != '"' ||
+		    !is_json_scan_string(s, &key, &len, &escaped) || escaped)
+			return 0;
+		is_json_scan_ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return 0;
+		s->p++;
+		is_json_scan_ws(s);
+		if (!(field ? field(s, key, len) : is_json_scan_value(s)))
+			return 0;
+		is_json_scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			is_json_scan_ws(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			s->depth--;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+int is_json_scan_array(struct is_json_scan *s, is_json_scan_item_fn *item)
+{
+	if (++s->depth > MAX_DEPTH)
+		return 0;
+	s->p++;
+	is_json_scan_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	for (;;) {
+		if (!(item ? item(s) : is_json_scan_value(s)))
+			return 0;
+		is_json_scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			is_json_scan_ws(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			s->depth--;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+int is_json_scan_value(struct is_json_scan *s)
+{
+	const char *body;
+	size_t len;
+	int escaped, integer;
+
+	if (s->p >= s->end)
+		return 0;
+	switch (*s->p) {
+	case '{': return is_json_scan_object(s, NULL);
+	case '[': return is_json_scan_array(s, NULL);
+	case '"': return is_json_scan_string(s, &body, &len, &escaped);
+	case 't': return literal(s, "true", 4);
+	case 'f': return literal(s, "false", 5);
+	case 'n': return literal(s, "null", 4);
+	}
+	return number(s, &integer);
+}
+
+int is_json_scan_number(struct is_json_scan *s, struct is_json_number *num)
+{
+	const char *start = s->p;
+	char buf[320];
+	size_t n;
+
+	num->is_number = num->is_int = 0;
+	num->d = 0;
+	num->i = 0;
+	if (s->p >= s->end || !(*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
+		return is_json_scan_value(s);
+	if (!number(s, &num->is_int))
+		return 0;
+	n = (size_t)(s->p - start);
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	if (num->is_int) {
+		num->i = strtoll(buf, NULL, 10);
+		num->d = (double)num->i;
+	} else {
+		num->d = strtod(buf, NULL);
+	}
+	num->is_number = 1;
+	return 1;
+}
+
+int is_json_scan_document(struct is_json_scan *s, is_json_scan_field_fn *field)
+{
+	is_json_scan_ws(s);
+	if (!is_json_scan_at(s, '{') || !is_json_scan_object(s, field))
+		return 0;
+	is_json_scan_ws(s);
+	return s->p == s->end;
+}
+
+int is_json_scan_key_is(const char *key, size_t len, const char *name)
+{
+	return strlen(name) == len && !memcmp(key, name, len);
+}
