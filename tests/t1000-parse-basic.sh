@@ -4,7 +4,7 @@
 # write errors, --help and --version.
 . "$(dirname "$0")/lib.sh"
 
-unset IS_DEMO_DIR PGURL ORDERS_DB_PASSWORD
+unset IS_DEMO_DIR PGURL ORDERS_DB_PASSWORD IS_SECRET_ORDERS_DB_PASSWORD
 
 # empty NAME FILE: passes when FILE is empty.
 empty() {
@@ -33,48 +33,63 @@ jq_check 'examples: every dep names a record of the run' ex.json \
 	'(map(.id)) as $ids | all(.[].deps[]; . as $d | $ids | index([$d]))'
 jq_check 'examples: hashes are sha256' ex.json \
 	'all(.[]; .hash | test("^sha256:[0-9a-f]{64}$"))'
-jq_check 'examples: deps of File/orders-config from three references' ex.json \
+jq_check 'examples: deps of File/orders-config from four references' ex.json \
 	'.[] | select(.id == "File/orders-config") |
-	 .deps == ["Command/workdir", "Noop/port-plan", "PostgresDatabase/orders"]'
+	 .deps == ["Command/orders-db", "Command/orders-login", "Command/workdir", "Noop/port-plan"]'
 jq_check 'examples: refs carry JSON-pointer paths and outputs' ex.json \
 	'.[] | select(.id == "File/orders-config") | .refs ==
 	 [{path: "/spec/path", ref: "workdir.outputs.dir", id: "Command/workdir",
 	   output: "/dir", whole: false},
-	  {path: "/spec/content", ref: "PostgresDatabase/orders.outputs.url",
-	   id: "PostgresDatabase/orders", output: "/url", whole: false},
+	  {path: "/spec/content", ref: "Command/orders-db.outputs.url",
+	   id: "Command/orders-db", output: "/url", whole: false},
+	  {path: "/spec/content", ref: "orders-login.outputs.user",
+	   id: "Command/orders-login", output: "/user", whole: false},
+	  {path: "/spec/content", ref: "orders-login.outputs.password",
+	   id: "Command/orders-login", output: "/password", whole: false},
 	  {path: "/spec/content", ref: "port-plan.outputs.api", id: "Noop/port-plan",
-	   output: "/api", whole: false}]'
+	   output: "/api", whole: false},
+	  {path: "/spec/content", ref: "port-plan.outputs.metrics", id: "Noop/port-plan",
+	   output: "/metrics", whole: false}]'
 jq_check 'examples: a value that is one reference is whole' ex.json \
-	'.[] | select(.id == "PostgresDatabase/orders") | .refs ==
-	 [{path: "/spec/owner", ref: "orders-app.outputs.name",
-	   id: "PostgresRole/orders-app", output: "/name", whole: true}]'
+	'.[] | select(.id == "Command/orders-migrate") | .refs ==
+	 [{path: "/spec/create/4", ref: "File/orders-config.outputs.path",
+	   id: "File/orders-config", output: "/path", whole: true}]'
 jq_check 'examples: a secret is a ref without a dep and stays in the spec' ex.json \
-	'.[] | select(.id == "PostgresRole/orders-app") |
-	 .deps == [] and .spec.password == "${secret:ORDERS_DB_PASSWORD}" and
-	 .refs == [{path: "/spec/password", ref: "secret:ORDERS_DB_PASSWORD",
-	            secret: "ORDERS_DB_PASSWORD", whole: true}]'
-jq_check 'examples: env defaults are resolved' ex.json \
+	'.[] | select(.id == "Command/orders-login") |
+	 .deps == ["Command/orders-db"] and
+	 .spec.env.PASSWORD == "${secret:ORDERS_DB_PASSWORD}" and
+	 .spec.outputs.password == "${secret:ORDERS_DB_PASSWORD}" and
+	 (.refs | map(select(.secret))) ==
+	 [{path: "/spec/env/PASSWORD", ref: "secret:ORDERS_DB_PASSWORD",
+	   secret: "ORDERS_DB_PASSWORD", whole: true},
+	  {path: "/spec/outputs/password", ref: "secret:ORDERS_DB_PASSWORD",
+	   secret: "ORDERS_DB_PASSWORD", whole: true}]'
+jq_check 'examples: env defaults are resolved, through anchors too' ex.json \
 	'.[] | select(.id == "Command/workdir") |
-	 .spec.outputs.dir == "/tmp/infrastream-demo/run" and .refs == []'
+	 .spec.outputs == {dir: "/tmp/infrastream-demo/run", data: "/tmp/infrastream-demo/data"} and
+	 .spec.create == ["mkdir", "-p", "/tmp/infrastream-demo/run", "/tmp/infrastream-demo/data"] and
+	 .refs == []'
+jq_check 'examples: $${ stays a literal ${ for the shell' ex.json \
+	'.[] | select(.id == "Command/orders-migrate") | .spec.create[2] | contains("\"$${url#sqlite:///}\"")'
 jq_check 'examples: source file, line (after a comment) and col' ex.json \
 	'.[] | select(.id == "File/orders-config") |
-	 .source == {file: "share/examples/app/service.yaml", line: 2, col: 1}'
+	 .source == {file: "share/examples/app/service.yaml", line: 3, col: 1}'
 jq_check 'examples: source of a later document in a file' ex.json \
-	'.[] | select(.id == "Http/orders-health") |
-	 .source == {file: "share/examples/app/service.yaml", line: 29, col: 1}'
+	'.[] | select(.id == "Command/orders-smoke") |
+	 .source == {file: "share/examples/app/service.yaml", line: 48, col: 1}'
 jq_check 'examples: labels' ex.json \
 	'.[] | select(.id == "Command/orders-migrate") |
 	 .labels == {tier: "web", env: "demo", team: "payments"}'
 jq_check 'examples: metadata keeps the extras, not name/group/labels/dependsOn' ex.json \
 	'(.[] | select(.id == "Command/orders-migrate") | .metadata == {retries: 2, timeout: "30s"}) and
-	 (.[] | select(.id == "PostgresDatabase/orders") | .metadata == {expectedSeconds: 3})'
+	 (.[] | select(.id == "Command/orders-db") | .metadata == {expectedSeconds: 3})'
 jq_check 'examples: group field, null outside a group' ex.json \
 	'(.[] | select(.id == "Noop/port-plan") | .group == "network") and
-	 (.[] | select(.id == "Http/orders-health") | .group == null) and
+	 (.[] | select(.id == "Command/orders-smoke") | .group == null) and
 	 all(.[] | select(.type == "group"); .group == null)'
 jq_check 'examples: dependsOn group:NAME and ids become deps' ex.json \
 	'(.[] | select(.id == "MetaGroup/data") | .deps == ["MetaGroup/network"]) and
-	 (.[] | select(.id == "Http/orders-health") | .deps == ["MetaGroup/app", "Noop/port-plan"]) and
+	 (.[] | select(.id == "Command/orders-smoke") | .deps == ["Command/orders-db", "MetaGroup/app", "Noop/port-plan"]) and
 	 (.[] | select(.id == "Command/orders-migrate") | .deps == ["File/orders-config"])'
 IS_DEMO_DIR=/srv/demo sh -c "cd '$TOP' && is-parse share/examples" >ex-env.json
 jq_check 'examples: env values override defaults' ex-env.json \

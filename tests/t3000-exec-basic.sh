@@ -28,25 +28,28 @@ max_running() {
 			else . end) | .max' "$1"
 }
 
-# The examples: Noop resources run, the kinds without a provider here fail
-# and what needs them is skipped, with a reason.
-is-parse "$TOP/share/examples" | is-graph >plan.ndjson
+# The PostgreSQL stack, whose kinds have no provider yet: the Noop and
+# Command resources run, the Postgres kinds fail and what needs them is
+# skipped, with a reason. What it makes goes into the test's folder.
+IS_DEMO_DIR=$T/demo
+export IS_DEMO_DIR
+is-parse "$TOP/share/stacks/postgres" | is-graph >plan.ndjson
 run_rc rc is-exec plan.ndjson >ev.ndjson 2>err
-[ "$rc" = 1 ] && ok "examples: exit 1 when something failed" || fail "examples exit" "rc=$rc"
-jq_check "examples: a run start and a run end record" ev.ndjson \
+[ "$rc" = 1 ] && ok "postgres stack: exit 1 when something failed" || fail "postgres stack exit" "rc=$rc"
+jq_check "postgres stack: a run start and a run end record" ev.ndjson \
 	'map(select(.type == "run")) | (.[0].phase == "start" and .[-1].phase == "end"
 	 and .[0].run == .[-1].run and (.[0].run | test("^[0-9]+$")))'
-jq_check "examples: the Noop resource is READY with its outputs" ev.ndjson \
+jq_check "postgres stack: the Noop resource is READY with its outputs" ev.ndjson \
 	'any(.type == "event" and .id == "Noop/port-plan" and .status == "READY"
 	     and .outputs == {api: 8080, metrics: 9090})'
-jq_check "examples: the plan record passes through" ev.ndjson 'any(.type == "plan")'
-jq_check "examples: every event has run, seq, at, id, status, action" ev.ndjson \
+jq_check "postgres stack: the plan record passes through" ev.ndjson 'any(.type == "plan")'
+jq_check "postgres stack: every event has run, seq, at, id, status, action" ev.ndjson \
 	'map(select(.type == "event")) | all(.run and .seq and (.at | test("^[0-9-]{10}T[0-9:]{8}[.][0-9]{3}Z$"))
 	 and .id and .status and .action)'
-jq_check "examples: seq counts 1, 2, 3 ..." ev.ndjson \
+jq_check "postgres stack: seq counts 1, 2, 3 ..." ev.ndjson \
 	'[.[] | select(.type == "event") | .seq] as $s | $s == [range(1; ($s | length) + 1)]'
-starts_after_deps ev.ndjson plan.ndjson && ok "examples: nothing starts before its deps are READY" ||
-	fail "examples: nothing starts before its deps are READY"
+starts_after_deps ev.ndjson plan.ndjson && ok "postgres stack: nothing starts before its deps are READY" ||
+	fail "postgres stack: nothing starts before its deps are READY"
 
 # Promises: typed whole references, interpolation, escapes.
 cat >p.ndjson <<'X'
@@ -127,7 +130,7 @@ jq_check "an error diagnostic: nothing runs" ev.ndjson \
 	'(map(select(.type == "event" and (.status == "CREATING" or .status == "READY"))) | length) == 0
 	 and any(.type == "diagnostic") and .[-1].status == "FAILED"'
 grep -q "refusing to run" "$T/.err" && ok "an error diagnostic: a clear message" || fail "refusal message"
-is-parse "$TOP/share/examples" "$TOP/tests/bad" 2>/dev/null | is-graph 2>/dev/null >pb.ndjson || true
+is-parse "$TOP/share/stacks/postgres" "$TOP/tests/bad" 2>/dev/null | is-graph 2>/dev/null >pb.ndjson || true
 [ -s pb.ndjson ] || printf '%s\n' '{"type":"diagnostic","v":1,"severity":"error","code":"invalid-input","message":"x"}' >pb.ndjson
 expect_rc "is-parse errors upstream: exit 1" 1 is-exec pb.ndjson
 
