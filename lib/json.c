@@ -72,6 +72,22 @@ void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len)
 	is_strbuf_addch(sb, '"');
 }
 
+/* printf's machinery costs more than the rest of a record's output. */
+static void dump_integer(struct is_strbuf *sb, json_int_t value)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = value < 0 ? 0ULL - (unsigned long long)value
+	                                 : (unsigned long long)value;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (value < 0)
+		*--p = '-';
+	is_strbuf_add(sb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 static int compare_keys(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -135,7 +151,7 @@ void is_json_dump(struct is_strbuf *sb, const json_t *v, int flags)
 		is_json_dump_string(sb, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		is_strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		dump_integer(sb, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		dump_real(sb, json_real_value(v));
