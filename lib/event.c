@@ -116,6 +116,19 @@ int is_event_write(struct is_event_out *o, const struct is_event *ev)
 		key(sb, "outputs");
 		is_json_dump(sb, ev->outputs, 0);
 	}
+	if (ev->resource) {
+		static const char *const keys[] = { "hash", "spec", "deps", "labels" };
+		size_t i;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			const json_t *v = json_object_get(ev->resource, keys[i]);
+
+			if (v) {
+				key(sb, keys[i]);
+				is_json_dump(sb, v, 0);
+			}
+		}
+	}
 	if (ev->error)
 		str_field(sb, "error", ev->error);
 	if (ev->elapsed_ms >= 0) {

@@ -29,6 +29,11 @@ struct is_event {
 	const char *error;                 /* borrowed, or NULL */
 	long elapsed_ms;                   /* < 0: not written */
 	const json_t *extra;               /* borrowed object of more fields, or NULL */
+	const json_t *resource;            /* borrowed resource record, or NULL: its
+	                                      hash, spec (as planned: references and
+	                                      ${secret:...} unresolved), deps and
+	                                      labels are written, so the ledger can
+	                                      record the new state */
 };
 
 struct is_event_out {

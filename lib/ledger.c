@@ -160,16 +160,28 @@ void is_ledger_rollback(struct is_ledger *lg)
 		sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-void is_ledger_now(char out[32])
+int64_t is_ledger_now_ms(void)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void is_ledger_time_format(int64_t ms, char out[32])
+{
+	time_t sec = (time_t)(ms / 1000);
 	struct tm tm;
 	char date[24];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%.19s.%03dZ", date, (int)(ts.tv_nsec / 1000000) % 1000);
+	snprintf(out, 32, "%.19s.%03dZ", date, (int)(ms % 1000));
+}
+
+void is_ledger_now(char out[32])
+{
+	is_ledger_time_format(is_ledger_now_ms(), out);
 }
 
 void is_ledger_row_hash(const char *prev_hash, const struct is_ledger_row *row,
@@ -186,7 +198,8 @@ void is_ledger_row_hash(const char *prev_hash, const struct is_ledger_row *row,
 		else if (row->col[i].is_num)
 			is_strbuf_addf(&sb, "%lld", (long long)row->col[i].num);
 		else
-			is_json_dump_string(&sb, row->col[i].text, strlen(row->col[i].text));
+			is_json_dump_string(&sb, row->col[i].text, row->col[i].len ? row->col[i].len
+			                    : strlen(row->col[i].text));
 	}
 	is_strbuf_addch(&sb, ']');
 	is_sha256_hex(sb.buf, sb.len, out);

@@ -1,7 +1,9 @@
 #ifndef IS_LEDGER_H
 #define IS_LEDGER_H
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -74,6 +76,10 @@ void is_ledger_rollback(struct is_ledger *lg);
 
 /* The time now, RFC 3339 UTC with milliseconds ("2024-05-01T12:00:00.000Z"). */
 void is_ledger_now(char out[32]);
+/* Milliseconds since the epoch in that form. */
+void is_ledger_time_format(int64_t ms, char out[32]);
+/* Milliseconds since the epoch now (wall clock). */
+int64_t is_ledger_now_ms(void);
 
 /* The chain's first prev_hash: 64 zeros. */
 extern const char is_ledger_genesis[65];
@@ -87,9 +93,113 @@ extern const char is_ledger_genesis[65];
 struct is_ledger_row {
 	int64_t seq;
 	int ncols;
-	struct { const char *text; int64_t num; int is_num, is_null; } col[8];
+	struct {
+		const char *text;   /* borrowed; len bytes, or up to its NUL when len is 0 */
+		size_t len;
+		int64_t num;
+		int is_num, is_null;
+	} col[8];
 };
 void is_ledger_row_hash(const char *prev_hash, const struct is_ledger_row *row,
                         char out[65]);
+
+/*
+ * A resource state as an event makes it: the READY event of a create, update
+ * or replace is a new version, the READY event of a delete a tombstone;
+ * events of a dry run and every other event make none. Text fields are
+ * borrowed from the event; spec, outputs and labels are new compact JSON text
+ * (keys sorted), NULL when the event has none.
+ */
+struct is_ledger_state {
+	const char *resource, *kind, *run, *at, *hash;
+	int deleted;
+	char *spec, *outputs, *labels;
+	const json_t *deps;           /* borrowed array of strings, or NULL */
+};
+/* Returns 1 and fills st (release it) when ev makes a state, else 0. */
+int is_ledger_state_from_event(const json_t *ev, struct is_ledger_state *st);
+void is_ledger_state_release(struct is_ledger_state *st);
+
+/* ---- record ---- */
+
+struct is_ledger_record_config {
+	int in_fd;                    /* borrowed */
+	const char *in_name;
+	FILE *out;                    /* borrowed; records go on once committed */
+	int batch_records;            /* commit after this many stored records */
+	int batch_ms;                 /* ... or this many milliseconds */
+	void (*report)(void *ctx, const char *message);
+	void *report_ctx;
+	volatile int *stop;           /* set by a signal: commit and end now */
+};
+
+struct is_ledger_record_summary {
+	size_t runs, events, states, passed, replayed;
+	int errors;                   /* bad lines, refused runs (reported) */
+	int output_closed;
+};
+
+/*
+ * Reads records until the end of input, stores run records in runs, event
+ * records in run_events (chained) and the states they make, and writes every
+ * input line to cfg->out unchanged and in order, each only after the
+ * transaction that stored it has committed. A run start whose id is already
+ * recorded with other content is a collision: its records are passed on but
+ * not stored (an error); a record already stored as it is (a replay of the
+ * same input) is not stored twice. Returns 0, or -1 with err filled when the
+ * ledger failed (nothing after the failed batch is written).
+ */
+int is_ledger_record(struct is_ledger *lg, const struct is_ledger_record_config *cfg,
+                     struct is_ledger_record_summary *sum, struct is_error *err);
+
+/* ---- locks ---- */
+
+struct is_ledger_lock {
+	char *name, *owner, *reason;  /* owned */
+	char since[32], expires[32];  /* expires "" when the lock has no ttl */
+	int held;
+};
+void is_ledger_lock_release(struct is_ledger_lock *l);
+/* The current holder of name into l (l->held 0 when free). */
+int is_ledger_lock_get(struct is_ledger *lg, const char *name, struct is_ledger_lock *l,
+                       struct is_error *err);
+/*
+ * Takes name for owner in one IMMEDIATE transaction. Returns 1 when taken
+ * (or already held by owner: the ttl is renewed), 0 when another owner holds
+ * it (holder filled), -1 on error. An expired lock is taken over: an "expire"
+ * row for the old holder and a "takeover" row are recorded. *took_over says
+ * so. ttl_ms <= 0: no expiry.
+ */
+int is_ledger_lock_take(struct is_ledger *lg, const char *name, const char *owner,
+                        const char *reason, int64_t ttl_ms, struct is_ledger_lock *holder,
+                        int *took_over, struct is_error *err);
+/* Releases name held by owner: 1 done, 0 held by another or not held
+ * (holder filled), -1 error. */
+int is_ledger_lock_drop(struct is_ledger *lg, const char *name, const char *owner,
+                        struct is_ledger_lock *holder, struct is_error *err);
+/* Writes a "lock" record for each lock held now. */
+int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err);
+/* "90", "90s", "15m", "2h", "1d", "1h30m" into milliseconds; -1 on junk. */
+int64_t is_ledger_duration_ms(const char *text);
+
+/* ---- verify ---- */
+
+/*
+ * Walks the chains of runs and run_events, recomputing every hash, checks
+ * that each state row is what its event makes (and that each such event has
+ * its state), and that the append-only triggers are in place. Each problem
+ * is written to out as a "verify" record and passed to report. Returns the
+ * number of problems, or -1 with err filled when the ledger cannot be read.
+ */
+long is_ledger_verify(struct is_ledger *lg, FILE *out,
+                      void (*report)(void *ctx, const char *message), void *ctx,
+                      struct is_error *err);
+
+/* ---- run ids ---- */
+
+/* Allocates a run id from the ledger's sequence (run_ids): unique in this
+ * ledger by construction. owner may be NULL. */
+int is_ledger_next_run_id(struct is_ledger *lg, const char *owner, uint64_t *id,
+                          struct is_error *err);
 
 #endif

@@ -223,6 +223,9 @@ static void emit(struct sched *s, struct node *n, enum is_status st, const json_
 	ev.error = error;
 	ev.elapsed_ms = st == IS_ST_PENDING ? -1 : elapsed(s, n);
 	ev.extra = extra ? extra : s->dry;
+	/* A new version of the resource: the ledger records it as a state. */
+	if (st == IS_ST_READY && !n->gate && n->action <= A_REPLACE)
+		ev.resource = n->rec;
 	n->status = st;
 	if (s->ended)
 		return;

@@ -1,0 +1,245 @@
+/*
+ * Locks: named (a stack, an environment), held by an owner, optionally until
+ * an expiry. The locks table is append-only like the rest: the holder of a
+ * name is the owner of its latest row when that row is a lock or a takeover
+ * that has not expired. Every check-and-insert runs in one IMMEDIATE
+ * transaction, so two writers can never both take a free lock.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "ledger.h"
+#include "strbuf.h"
+#include "xalloc.h"
+#include "banned.h"
+
+void is_ledger_lock_release(struct is_ledger_lock *l)
+{
+	free(l->name);
+	free(l->owner);
+	free(l->reason);
+	memset(l, 0, sizeof(*l));
+}
+
+int64_t is_ledger_duration_ms(const char *text)
+{
+	const char *p = text;
+	int64_t total = 0;
+
+	if (!*p)
+		return -1;
+	while (*p) {
+		int64_t n = 0, unit;
+		int digits = 0;
+
+		while (isdigit((unsigned char)*p)) {
+			if (n > 100000000)
+				return -1;
+			n = n * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (!digits)
+			return -1;
+		switch (*p) {
+		case '\0': unit = 1000; break;
+		case 's': unit = 1000; p++; break;
+		case 'm': unit = 60 * 1000; p++; break;
+		case 'h': unit = 3600 * 1000; p++; break;
+		case 'd': unit = 86400 * 1000; p++; break;
+		default: return -1;
+		}
+		total += n * unit;
+	}
+	return total;
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? is_xstrdup((const char *)t) : NULL;
+}
+
+/* The latest row of name: held when it is a lock or takeover not expired at
+ * now. l->name is set in any case; *expired says a lock has run out. */
+static int latest(struct is_ledger *lg, const char *name, const char *now,
+                  struct is_ledger_lock *l, int *expired, struct is_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->name = is_xstrdup(name);
+	*expired = 0;
+	if (sqlite3_prepare_v2(lg->db, "SELECT action, owner, reason, at, expires FROM "
+	                       "locks WHERE name = ? ORDER BY seq DESC LIMIT 1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return is_ledger_fail(lg, err, "cannot read the locks");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *action = (const char *)sqlite3_column_text(st, 0);
+		const char *expires = (const char *)sqlite3_column_text(st, 4);
+
+		if (action && (!strcmp(action, "lock") || !strcmp(action, "takeover"))) {
+			l->owner = dup_col(st, 1);
+			l->reason = dup_col(st, 2);
+			snprintf(l->since, sizeof(l->since), "%s",
+			         (const char *)sqlite3_column_text(st, 3));
+			snprintf(l->expires, sizeof(l->expires), "%s", expires ? expires : "");
+			if (expires && strcmp(expires, now) <= 0)
+				*expired = 1;
+			else
+				l->held = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return is_ledger_fail(lg, err, "cannot read the locks");
+	return 0;
+}
+
+int is_ledger_lock_get(struct is_ledger *lg, const char *name, struct is_ledger_lock *l,
+                       struct is_error *err)
+{
+	char now[32];
+	int expired;
+
+	is_ledger_now(now);
+	return latest(lg, name, now, l, &expired, err);
+}
+
+static int insert(struct is_ledger *lg, const char *name, const char *action,
+                  const char *owner, const char *reason, const char *at,
+                  const char *expires, struct is_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(lg->db, "INSERT INTO locks(name, action, owner, reason, at, "
+	                       "expires) VALUES (?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return is_ledger_fail(lg, err, "cannot write a lock");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+	if (reason)
+		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
+	if (expires && *expires)
+		sqlite3_bind_text(st, 6, expires, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : is_ledger_fail(lg, err, "cannot write a lock");
+}
+
+int is_ledger_lock_take(struct is_ledger *lg, const char *name, const char *owner,
+                        const char *reason, int64_t ttl_ms, struct is_ledger_lock *holder,
+                        int *took_over, struct is_error *err)
+{
+	char now[32], expires[32] = "";
+	int64_t t = is_ledger_now_ms();
+	int expired;
+
+	*took_over = 0;
+	is_ledger_time_format(t, now);
+	if (ttl_ms > 0)
+		is_ledger_time_format(t + ttl_ms, expires);
+	if (is_ledger_begin(lg, err) < 0)
+		return -1;
+	if (latest(lg, name, now, holder, &expired, err) < 0)
+		goto fail;
+	if (holder->held && strcmp(holder->owner, owner)) {
+		is_ledger_rollback(lg);
+		return 0;
+	}
+	if (expired) {
+		/* Whose lock ran out, then who took it. */
+		if (insert(lg, name, "expire", holder->owner, "expired", now, holder->expires,
+		           err) < 0 ||
+		    insert(lg, name, "takeover", owner, reason, now, expires, err) < 0)
+			goto fail;
+		*took_over = 1;
+	} else if (insert(lg, name, "lock", owner, reason, now, expires, err) < 0) {
+		goto fail;
+	}
+	if (is_ledger_commit(lg, err) < 0)
+		return -1;
+	is_ledger_lock_release(holder);
+	holder->name = is_xstrdup(name);
+	holder->owner = is_xstrdup(owner);
+	holder->reason = reason ? is_xstrdup(reason) : NULL;
+	snprintf(holder->since, sizeof(holder->since), "%s", now);
+	snprintf(holder->expires, sizeof(holder->expires), "%s", expires);
+	holder->held = 1;
+	return 1;
+fail:
+	is_ledger_rollback(lg);
+	return -1;
+}
+
+int is_ledger_lock_drop(struct is_ledger *lg, const char *name, const char *owner,
+                        struct is_ledger_lock *holder, struct is_error *err)
+{
+	char now[32];
+	int expired;
+
+	is_ledger_now(now);
+	if (is_ledger_begin(lg, err) < 0)
+		return -1;
+	if (latest(lg, name, now, holder, &expired, err) < 0)
+		goto fail;
+	if (!holder->held || strcmp(holder->owner, owner)) {
+		is_ledger_rollback(lg);
+		return 0;
+	}
+	if (insert(lg, name, "unlock", owner, NULL, now, NULL, err) < 0)
+		goto fail;
+	return is_ledger_commit(lg, err) < 0 ? -1 : 1;
+fail:
+	is_ledger_rollback(lg);
+	return -1;
+}
+
+int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err)
+{
+	struct is_strbuf sb = IS_STRBUF_INIT;
+	sqlite3_stmt *st;
+	char now[32];
+	int rc;
+
+	is_ledger_now(now);
+	/* The latest row of each name, when it holds the lock now. */
+	if (sqlite3_prepare_v2(lg->db,
+	                       "SELECT name, owner, reason, at, expires FROM locks l "
+	                       "WHERE seq = (SELECT max(seq) FROM locks WHERE name = l.name) "
+	                       "AND action IN ('lock', 'takeover') "
+	                       "AND (expires IS NULL OR expires > ?) ORDER BY name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return is_ledger_fail(lg, err, "cannot read the locks");
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		static const char *const keys[] = { "name", "owner", "reason", "since",
+		                                    "expires" };
+		int i;
+
+		is_strbuf_reset(&sb);
+		is_strbuf_adds(&sb, "{\"type\":\"lock\",\"v\":1");
+		for (i = 0; i < 5; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+
+			if (!v)
+				continue;
+			is_strbuf_addf(&sb, ",\"%s\":", keys[i]);
+			is_json_dump_string(&sb, v, strlen(v));
+		}
+		is_strbuf_adds(&sb, "}\n");
+		fwrite(sb.buf, 1, sb.len, out);
+	}
+	sqlite3_finalize(st);
+	is_strbuf_release(&sb);
+	if (rc != SQLITE_DONE)
+		return is_ledger_fail(lg, err, "cannot read the locks");
+	return 0;
+}
