@@ -40,6 +40,7 @@ struct node {
 	enum is_status status;        /* the last status written */
 	enum action action;
 	int gate, placeholder_failed, created, abandoned, timed_out;
+	int placed;                   /* its first event said where it sits */
 	int stage;                    /* replace: 0 deleting, 1 creating */
 	size_t pending;               /* dependencies not READY yet */
 	struct node **dependents;
@@ -208,10 +209,31 @@ static long elapsed(struct sched *s, const struct node *n)
 	return n->t_start ? (long)(uv_now(&s->loop) - n->t_start) : 0;
 }
 
+/*
+ * A node's first event also says where the node sits in the graph (deps,
+ * group, members, level, order), so a reader of the events alone, such as
+ * the live graph of is-stream --serve, can draw it. Returns a new reference.
+ */
+static json_t *place_fields(const struct node *n, int has_deps, const json_t *extra)
+{
+	static const char *const keys[] = { "deps", "group", "members", "level", "order" };
+	json_t *place = json_object(), *v;
+	size_t i;
+
+	/* An event with its resource attached already wrote deps. */
+	for (i = has_deps; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = json_object_get(n->rec, keys[i])) && !json_is_null(v))
+			json_object_set(place, keys[i], v);
+	if (extra)
+		json_object_update(place, (json_t *)extra);
+	return place;
+}
+
 static void emit(struct sched *s, struct node *n, enum is_status st, const json_t *outputs,
                  const char *error, const json_t *extra)
 {
 	struct is_event ev;
+	json_t *place = NULL;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.id = n->id;
@@ -229,9 +251,14 @@ static void emit(struct sched *s, struct node *n, enum is_status st, const json_
 	n->status = st;
 	if (s->ended)
 		return;
+	if (!n->placed && n->rec) {
+		ev.extra = place = place_fields(n, ev.resource != NULL, ev.extra);
+		n->placed = 1;
+	}
 	if (is_event_write(&s->out, &ev) < 0 && (st == IS_ST_READY || st == IS_ST_FAILED))
 		report(s, "unrecorded (standard output is closed): %s %s", n->id,
 		       is_status_name(st));
+	json_decref(place);
 }
 
 
