@@ -15,7 +15,8 @@
 #include "secret.h"
 #include "xalloc.h"
 
-enum { OPT_LIMIT = 256, OPT_FAIL_FAST, OPT_ATOMIC, OPT_SECRETS, OPT_GRACE, OPT_BACKOFF };
+enum { OPT_LIMIT = 256, OPT_FAIL_FAST, OPT_ATOMIC, OPT_SECRETS, OPT_GRACE, OPT_BACKOFF,
+       OPT_RUN_ID };
 
 static const struct is_option options[] = {
 	{ "jobs", 'j', "N", NULL, "run at most N providers at once (default 4 per CPU)" },
@@ -31,13 +32,15 @@ static const struct is_option options[] = {
 	  "after a signal, wait this long for running work (default 30)" },
 	{ "backoff", OPT_BACKOFF, "SECONDS", NULL,
 	  "first retry delay, doubled each retry, with jitter (default 0.5)" },
+	{ "run-id", OPT_RUN_ID, "ID", NULL,
+	  "the run's id (from is-ledger next-run-id) instead of one from the clock" },
 	IS_OPTIONS_COMMON,
 	{ 0 }
 };
 
 static const struct is_command command = {
 	"is-exec", "[-n] [-j jobs] [--limit kind=n] [--fail-fast] [--atomic] "
-	"[--secrets file] [file]",
+	"[--secrets file] [--run-id id] [file]",
 	"run the providers of ordered resource records, each as soon as its "
 	"dependencies are ready", options, "file", NULL
 };
@@ -62,6 +65,19 @@ static int number(const char *text, double *out)
 	errno = 0;
 	*out = strtod(text, &end);
 	return errno || end == text || *end || *out < 0 ? -1 : 0;
+}
+
+static int parse_run_id(const char *text, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || end == text || *end || *text == '-' || v == 0 || v >> 63)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int add_limit(struct args *a, const char *text, int *code)
@@ -103,6 +119,13 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 		case OPT_LIMIT:
 			if (add_limit(a, optarg, code) < 0)
 				return -1;
+			break;
+		case OPT_RUN_ID:
+			if (parse_run_id(optarg, &a->cfg.run_id) < 0) {
+				*code = is_cli_usage_error(&command, "--run-id wants a number "
+				                           "from 1 to 2^63-1, not '%s'", optarg);
+				return -1;
+			}
 			break;
 		case OPT_FAIL_FAST: a->cfg.fail_fast = 1; break;
 		case OPT_ATOMIC: a->cfg.atomic = 1; break;

@@ -109,6 +109,10 @@ static const char schema_v1[] =
 	"  VALUES (new.seq, new.resource, new.kind, new.labels, new.spec);\n"
 	"END;\n";
 
+/* Version 2: verify and the queries find the state an event made. */
+static const char schema_v2[] =
+	"CREATE INDEX states_event ON states(event);\n";
+
 struct migration {
 	int version;
 	const char *sql;
@@ -116,6 +120,7 @@ struct migration {
 
 static const struct migration migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 
 int is_ledger_schema_version(sqlite3 *db)

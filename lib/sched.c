@@ -1273,7 +1273,8 @@ int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum
 		s->dry = json_pack("{s:b}", "dry_run", 1);
 	is_strmap_init(&s->nodes);
 	is_strmap_init(&s->kinds);
-	is_event_out_init(&s->out, cfg->out, is_run_id_new(), cfg->secrets);
+	is_event_out_init(&s->out, cfg->out, cfg->run_id ? cfg->run_id : is_run_id_new(),
+	                  cfg->secrets);
 	uv_prepare_init(&s->loop, &s->flush);
 	uv_prepare_start(&s->flush, on_prepare);
 	uv_signal_init(&s->loop, &s->sigint);

@@ -1,5 +1,6 @@
 #ifndef IS_SCHED_H
 #define IS_SCHED_H
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -29,6 +30,7 @@ struct is_sched_config {
 	struct is_secrets *secrets; /* borrowed */
 	/* Finds the provider of a kind (is_provider_find). */
 	const struct is_provider *(*find)(const char *kind, struct is_error *err);
+	uint64_t run_id;            /* 0: a new one (is_run_id_new) */
 	int input_fd;               /* borrowed */
 	const char *input_name;
 	FILE *out;                  /* borrowed */

@@ -1,0 +1,119 @@
+# is-ledger record: what it stores, that it passes every record on unchanged
+# and in order once durable, replays, collisions, latency, and that secrets
+# never reach the ledger in clear.
+. "$(dirname "$0")/lib.sh"
+
+db=$T/l.db
+export IS_LEDGER=$db
+
+cat >s.ndjson <<'X'
+{"type":"resource","v":1,"id":"Noop/a","kind":"Noop","name":"a","labels":{"env":"t"},"spec":{"outputs":{"n":1}},"deps":[],"refs":[],"hash":"sha256:aa","action":"create"}
+{"type":"resource","v":1,"id":"Noop/b","kind":"Noop","name":"b","labels":{},"spec":{"outputs":{"m":"${a.outputs.n}"}},"deps":["Noop/a"],"refs":[{"path":"/spec/outputs/m","ref":"a.outputs.n","id":"Noop/a","output":"/n","whole":true}],"hash":"sha256:bb","action":"create"}
+{"type":"resource","v":1,"id":"Noop/gone","kind":"Noop","name":"gone","spec":{},"deps":[],"refs":[],"action":"delete","prior":{}}
+X
+is-exec s.ndjson >exec.out
+{ echo '{"type":"note","v":1,"text":"first"}'; cat exec.out; echo '{"type":"note","v":1,"text":"last"}'; } >in.ndjson
+check "record exits 0" is-ledger record <in.ndjson
+same "every record passes through unchanged and in order" in.ndjson "$T/.out"
+n=$(sqlite3 "$db" "select count(*) from run_events")
+[ "$n" = "$(grep -c '"type":"event"' in.ndjson)" ] && ok "one run_events row per event" ||
+	fail "one run_events row per event" "got $n"
+[ "$(sqlite3 "$db" "select count(*) from runs")" = 2 ] && ok "a row per run record (start, end)" ||
+	fail "a row per run record"
+sqlite3 -json "$db" "select resource, kind, deleted, hash, spec, outputs, labels from states order by resource" >states.json
+jq_check "a READY create is a state with hash, spec (unresolved), outputs, labels" states.json \
+	'.[0] | map(select(.resource == "Noop/b")) | .[0] | .deleted == 0 and .hash == "sha256:bb" and (.spec | fromjson) == {outputs: {m: "${a.outputs.n}"}} and (.outputs | fromjson) == {m: 1}'
+jq_check "a READY delete is a tombstone" states.json \
+	'.[0] | map(select(.resource == "Noop/gone")) | .[0].deleted == 1'
+[ "$(sqlite3 "$db" "select depends_on from state_dependencies d join states s on s.seq = d.state_seq where s.resource = 'Noop/b'")" = Noop/a ] &&
+	ok "dependencies are recorded" || fail "dependencies are recorded"
+check "the new ledger verifies" is-ledger verify
+
+# Replaying the same input stores nothing twice; output is still everything.
+check "a replay of the same records exits 0" is-ledger record <in.ndjson
+same "a replay passes everything on" in.ndjson "$T/.out"
+[ "$(sqlite3 "$db" "select count(*) from run_events")" = "$n" ] && ok "a replay stores nothing twice" ||
+	fail "a replay stores nothing twice"
+
+# Another run with the same id (a collision) is refused, not mixed in.
+sed 's/"at":"[^"]*"/"at":"2000-01-01T00:00:00.000Z"/' exec.out >collide.ndjson
+expect_rc "a run id collision: exit 1" 1 is-ledger record collide.ndjson
+grep -q "another run with this id is already recorded" "$T/.err" && ok "the collision is named" ||
+	fail "the collision is named" "$(cat "$T/.err")"
+same "a refused run still passes through" collide.ndjson "$T/.out"
+[ "$(sqlite3 "$db" "select count(*) from run_events")" = "$n" ] && ok "a refused run stores nothing" ||
+	fail "a refused run stores nothing"
+
+# Run ids from the ledger: unique, and is-exec takes them.
+a=$(is-ledger next-run-id) b=$(is-ledger next-run-id)
+[ -n "$a" ] && [ "$a" != "$b" ] && ok "next-run-id gives a new id each time" || fail "next-run-id"
+is-exec --run-id "$a" s.ndjson | is-ledger record >/dev/null
+[ "$(sqlite3 "$db" "select count(*) from runs where run = '$a'")" = 2 ] && ok "is-exec --run-id: the run is recorded under it" ||
+	fail "is-exec --run-id"
+expect_rc "is-exec --run-id 0 is a usage error" 2 is-exec --run-id 0 s.ndjson
+
+# Bad lines are reported and passed on; the rest is stored.
+printf '%s\nnot json\n' '{"type":"note","v":1}' >bad.ndjson
+expect_rc "a line that is not JSON: exit 1" 1 is-ledger record bad.ndjson
+same "... and it is passed on as it came" bad.ndjson "$T/.out"
+
+# The append-only triggers (a lock, so that every table has a row).
+is-ledger lock --owner me stack >/dev/null
+for t in runs run_events states state_dependencies locks run_ids; do
+	if sqlite3 "$db" "update $t set rowid = rowid" 2>err || ! grep -q "append-only" err; then
+		fail "UPDATE of $t is refused"
+	else
+		ok "UPDATE of $t is refused"
+	fi
+	if sqlite3 "$db" "delete from $t" 2>err || ! grep -q "append-only" err; then
+		fail "DELETE from $t is refused"
+	else
+		ok "DELETE from $t is refused"
+	fi
+done
+
+# Latency: a slow trickle of events reaches stdout soon after each is written.
+cat >trickle.sh <<'X'
+for i in 1 2 3 4 5; do
+	printf '{"type":"event","v":1,"run":"7","seq":%d,"at":"2024-01-01T00:00:00.000Z","id":"Noop/t","status":"PENDING","sent":%s}\n' $i "$(date +%s%3N)"
+	sleep 0.3
+done
+X
+sh trickle.sh | IS_LEDGER=$T/lat.db is-ledger record | while IFS= read -r line; do
+	printf '%s %s\n' "$(date +%s%3N)" "$line"
+done >lat.out
+worst=$(awk '{ match($0, /"sent":[0-9]+/); s = substr($0, RSTART + 7, RLENGTH - 7); d = $1 - s; if (d > w) w = d } END { print w + 0 }' lat.out)
+[ "$(wc -l <lat.out)" = 5 ] && [ "$worst" -lt 150 ] && ok "a trickle: each event out within 150 ms (worst ${worst} ms)" ||
+	fail "a trickle: each event out within 150 ms" "worst $worst ms" "$(cat lat.out)"
+
+# Secrets: a canary resolved by is-exec never reaches the ledger in clear.
+canary=canary-4b1d9e77
+cat >sec.ndjson <<'X'
+{"type":"resource","v":1,"id":"Noop/s","kind":"Noop","name":"s","spec":{"outputs":{"t":"${secret:TOKEN}","u":"x-${secret:TOKEN}"}},"deps":[],"refs":[{"path":"/spec/outputs/t","ref":"secret:TOKEN","secret":"TOKEN","whole":true},{"path":"/spec/outputs/u","ref":"secret:TOKEN","secret":"TOKEN","whole":false}],"action":"create"}
+{"type":"resource","v":1,"id":"Noop/f","kind":"Noop","name":"f","spec":{"fail":"denied for ${secret:TOKEN}"},"deps":[],"refs":[],"action":"create"}
+X
+IS_SECRET_TOKEN=$canary is-exec sec.ndjson 2>/dev/null | IS_LEDGER=$T/sec.db is-ledger record >sec.out || true
+jq_check "secrets: the state records the spec's reference, not the value" sec.out \
+	'any(.id == "Noop/s" and .status == "READY" and .spec.outputs.t == "${secret:TOKEN}")'
+sqlite3 "$T/sec.db" .dump >sec.dump
+if grep -q "$canary" "$T/sec.db" "$T"/sec.db-wal sec.dump sec.out 2>/dev/null; then
+	fail "secrets: the canary is nowhere in the ledger file, its WAL or a .dump"
+else
+	ok "secrets: the canary is nowhere in the ledger file, its WAL or a .dump"
+fi
+grep -q 'secret:TOKEN' sec.dump && ok "secrets: the reference is kept" || fail "secrets: the reference is kept"
+
+# The default path and --db.
+expect_rc "--db names the ledger" 0 is-ledger --db "$T/other.db" locks
+[ -f "$T/other.db" ] && ok "--db creates the ledger on first use" || fail "--db creates the ledger"
+( unset IS_LEDGER; XDG_STATE_HOME=$T/xdg is-ledger locks ) && [ -f "$T/xdg/infrastream/ledger.db" ] &&
+	ok "default: \$XDG_STATE_HOME/infrastream/ledger.db" || fail "default path under XDG_STATE_HOME"
+( unset IS_LEDGER XDG_STATE_HOME; HOME=$T/home is-ledger locks ) && [ -f "$T/home/.local/state/infrastream/ledger.db" ] &&
+	ok "default: ~/.local/state/infrastream/ledger.db" || fail "default path under HOME"
+expect_rc "no subcommand: exit 2" 2 is-ledger
+expect_rc "an unknown subcommand: exit 2" 2 is-ledger frobnicate
+expect_rc "an unknown option of a subcommand: exit 2" 2 is-ledger record --frob
+expect_rc "record --help: exit 0" 0 is-ledger record --help
+[ ! -e "$T/never.db" ] && is-ledger --db "$T/never.db" verify --help >/dev/null && [ ! -e "$T/never.db" ] &&
+	ok "--help of a subcommand creates no ledger" || fail "--help of a subcommand creates no ledger"
+expect_rc "output to /dev/full fails" 1 sh -c "is-ledger record <in.ndjson >/dev/full"
