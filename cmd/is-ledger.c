@@ -69,6 +69,23 @@ static void list_subcommands(void)
 	         "Exit status: 0 ok, 1 failure, 2 usage, 3 locked by another owner.");
 }
 
+/* "--completion SHELL": the subcommands and their options complete too. */
+static int completion(const char *shell)
+{
+	struct is_cli_sub subs[sizeof(subcommands) / sizeof(subcommands[0])];
+	size_t n;
+
+	for (n = 0; subcommands[n].name; n++) {
+		subs[n].name = subcommands[n].name;
+		subs[n].help = subcommands[n].help;
+		subs[n].cmd = subcommands[n].cli;
+	}
+	if (is_cli_completion_tree(&command, subs, n, shell, stdout) < 0)
+		return is_cli_usage_error(&command, "no completion for shell '%s' (bash, "
+		                          "zsh or fish)", shell);
+	return is_cli_finish(&command, IS_EXIT_OK);
+}
+
 /* The index of the first operand: global options stop at the subcommand. */
 static int first_operand(int argc, char **argv)
 {
@@ -92,6 +109,8 @@ int main(int argc, char **argv)
 	int code = IS_EXIT_OK, c, k;
 
 	list_subcommands();
+	if (argc == 3 && !strcmp(argv[1], "--completion"))
+		return completion(argv[2]);
 	k = first_operand(argc, argv);
 	while ((c = is_cli_next(&command, k < argc ? k : argc, argv, &code)) != -1) {
 		switch (c) {

@@ -51,6 +51,19 @@ void is_cli_help(const struct is_command *cmd, FILE *fp);
 /* Writes the completion script of one shell (bash, zsh or fish). */
 int is_cli_completion(const struct is_command *cmd, const char *shell, FILE *fp);
 /*
+ * The same for a command with subcommands ("is-ledger record ..."): cmd's
+ * options before the subcommand, the subcommands' names as the first
+ * operand, then the options and operands of the one given. A command calls
+ * it for "--completion SHELL" before is_cli_next would.
+ */
+struct is_cli_sub {
+	const char *name;               /* "record" */
+	const char *help;               /* one line */
+	const struct is_command *cmd;   /* its options; NULL: none */
+};
+int is_cli_completion_tree(const struct is_command *cmd, const struct is_cli_sub *subs,
+                           size_t nsubs, const char *shell, FILE *fp);
+/*
  * Flushes and closes stdout; reports a failed write on stderr (a full disk or
  * a closed pipe must not pass silently). Returns code, or IS_EXIT_FAILURE
  * when the output failed.

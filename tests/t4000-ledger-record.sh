@@ -117,3 +117,11 @@ expect_rc "record --help: exit 0" 0 is-ledger record --help
 [ ! -e "$T/never.db" ] && is-ledger --db "$T/never.db" verify --help >/dev/null && [ ! -e "$T/never.db" ] &&
 	ok "--help of a subcommand creates no ledger" || fail "--help of a subcommand creates no ledger"
 expect_rc "output to /dev/full fails" 1 sh -c "is-ledger record <in.ndjson >/dev/full"
+
+# Completions: the subcommands, then each one's options.
+words=$(bash -c ". '$TOP/completions/infrastream.bash'
+	COMP_WORDS=(is-ledger --db x.db rec); COMP_CWORD=3; _is_ledger; echo \"\${COMPREPLY[*]}\"")
+[ "$words" = record ] && ok "bash completes a subcommand" || fail "bash completes a subcommand" "got '$words'"
+words=$(bash -c ". '$TOP/completions/infrastream.bash'
+	COMP_WORDS=(is-ledger record --lo); COMP_CWORD=2; _is_ledger; echo \"\${COMPREPLY[*]}\"")
+[ "$words" = --lock ] && ok "bash completes a subcommand's options" || fail "bash completes a subcommand's options" "got '$words'"
