@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +26,10 @@ void is_event_out_init(struct is_event_out *o, FILE *fp, uint64_t run,
 	o->cached_sec = -1;
 	is_run_id_format(run, o->run);
 	is_strbuf_init(&o->sb, 512);
+	/* What every event starts with, up to its sequence number. */
+	o->event_head_len = (size_t)snprintf(o->event_head, sizeof(o->event_head),
+	                                     "{\"type\":\"event\",\"v\":1,\"run\":\"%s\","
+	                                     "\"seq\":", o->run);
 }
 
 void is_event_out_release(struct is_event_out *o)
@@ -38,14 +41,25 @@ void is_event_now(struct is_event_out *o, char out[32])
 {
 	struct timespec ts;
 	struct tm tm;
+	int ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != o->cached_sec) {
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(o->cached, sizeof(o->cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		o->cached_len = strlen(o->cached);
 		o->cached_sec = ts.tv_sec;
 	}
-	snprintf(out, 32, "%s.%03dZ", o->cached, (int)((ts.tv_nsec / 1000000) % 1000));
+	/* "%s.%03dZ" by hand: this runs for every event. */
+	ms = (int)((ts.tv_nsec / 1000000) % 1000);
+	memcpy(out, o->cached, o->cached_len);
+	out += o->cached_len;
+	out[0] = '.';
+	out[1] = (char)('0' + ms / 100);
+	out[2] = (char)('0' + ms / 10 % 10);
+	out[3] = (char)('0' + ms % 10);
+	out[4] = 'Z';
+	out[5] = '\0';
 }
 
 static int emit(struct is_event_out *o)
@@ -63,6 +77,19 @@ static int emit(struct is_event_out *o)
 	o->unflushed += o->sb.len;
 	return 0;
 }
+
+/* Bytes as they are (keys of ours: plain ASCII, nothing to escape). */
+static void raw(struct is_strbuf *sb, const char *text, size_t n)
+{
+	if (sb->len + n + 1 > sb->cap)
+		is_strbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, text, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+/* ,"k": for a literal k */
+#define KEY(sb, k) raw(sb, ",\"" k "\":", sizeof(",\"" k "\":") - 1)
 
 static void key(struct is_strbuf *sb, const char *k)
 {
@@ -97,44 +124,42 @@ int is_event_write(struct is_event_out *o, const struct is_event *ev)
 		return -1;
 	is_event_now(o, at);
 	is_strbuf_reset(sb);
-	is_strbuf_adds(sb, "{\"type\":\"event\",\"v\":1");
-	str_field(sb, "run", o->run);
-	key(sb, "seq");
-	is_strbuf_addf(sb, "%" PRIu64, ++o->seq);
-	str_field(sb, "at", at);
-	str_field(sb, "id", ev->id);
-	if (ev->kind)
-		str_field(sb, "kind", ev->kind);
-	str_field(sb, "status", is_status_name(ev->status));
-	if (ev->action)
-		str_field(sb, "action", ev->action);
+	raw(sb, o->event_head, o->event_head_len);
+	is_strbuf_add_int(sb, (long long)++o->seq);
+	KEY(sb, "at");
+	is_json_dump_string(sb, at, strlen(at));
+	KEY(sb, "id");
+	is_json_dump_string(sb, ev->id, strlen(ev->id));
+	if (ev->kind) {
+		KEY(sb, "kind");
+		is_json_dump_string(sb, ev->kind, strlen(ev->kind));
+	}
+	KEY(sb, "status");
+	is_json_dump_string(sb, is_status_name(ev->status), strlen(is_status_name(ev->status)));
+	if (ev->action) {
+		KEY(sb, "action");
+		is_json_dump_string(sb, ev->action, strlen(ev->action));
+	}
 	if (ev->attempt > 0) {
-		key(sb, "attempt");
-		is_strbuf_addf(sb, "%d", ev->attempt);
+		KEY(sb, "attempt");
+		is_strbuf_add_int(sb, ev->attempt);
 	}
 	if (ev->outputs) {
-		key(sb, "outputs");
+		KEY(sb, "outputs");
 		is_json_dump(sb, ev->outputs, 0);
 	}
-	if (ev->resource) {
-		static const char *const keys[] = { "hash", "spec", "deps", "labels" };
-		size_t i;
-
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			const json_t *v = json_object_get(ev->resource, keys[i]);
-
-			if (v) {
-				key(sb, keys[i]);
-				is_json_dump(sb, v, 0);
-			}
-		}
+	if (ev->resource_len)
+		raw(sb, ev->resource, ev->resource_len);
+	if (ev->error) {
+		KEY(sb, "error");
+		is_json_dump_string(sb, ev->error, strlen(ev->error));
 	}
-	if (ev->error)
-		str_field(sb, "error", ev->error);
 	if (ev->elapsed_ms >= 0) {
-		key(sb, "elapsed_ms");
-		is_strbuf_addf(sb, "%ld", ev->elapsed_ms);
+		KEY(sb, "elapsed_ms");
+		is_strbuf_add_int(sb, ev->elapsed_ms);
 	}
+	if (ev->place_len)
+		raw(sb, ev->place, ev->place_len);
 	if (ev->extra)
 		add_extra(sb, ev->extra);
 	is_strbuf_addch(sb, '}');

@@ -29,11 +29,18 @@ struct is_event {
 	const char *error;                 /* borrowed, or NULL */
 	long elapsed_ms;                   /* < 0: not written */
 	const json_t *extra;               /* borrowed object of more fields, or NULL */
-	const json_t *resource;            /* borrowed resource record, or NULL: its
-	                                      hash, spec (as planned: references and
-	                                      ${secret:...} unresolved), deps and
-	                                      labels are written, so the ledger can
-	                                      record the new state */
+	const char *resource;              /* borrowed JSON text of fields from the
+	                                      resource record, each ,"key":value,
+	                                      written after outputs: a READY event
+	                                      carries its hash, spec (as planned:
+	                                      references and ${secret:...}
+	                                      unresolved), deps and labels, so the
+	                                      ledger can record the new state */
+	size_t resource_len;
+	const char *place;                 /* borrowed JSON text of more fields,
+	                                      ,"key":value each, written after
+	                                      elapsed_ms and before extra */
+	size_t place_len;
 };
 
 struct is_event_out {
@@ -47,6 +54,9 @@ struct is_event_out {
 	int error;                         /* errno of that failure */
 	long cached_sec;                   /* time formatting cache */
 	char cached[24];
+	size_t cached_len;
+	char event_head[64];               /* {"type":"event","v":1,"run":"...","seq": */
+	size_t event_head_len;
 };
 
 void is_event_out_init(struct is_event_out *o, FILE *fp, uint64_t run,

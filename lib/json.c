@@ -58,7 +58,18 @@ void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 
+	while (i < len && !needs_escape[p[i]])
+		i++;
 	is_strbuf_grow(sb, len + 2);
+	if (i == len) {
+		/* Nothing to escape, the usual case: one copy. */
+		sb->buf[sb->len] = '"';
+		memcpy(sb->buf + sb->len + 1, s, len);
+		sb->len += len + 2;
+		sb->buf[sb->len - 1] = '"';
+		sb->buf[sb->len] = '\0';
+		return;
+	}
 	is_strbuf_addch(sb, '"');
 	for (;;) {
 		while (i < len && !needs_escape[p[i]])
@@ -70,22 +81,6 @@ void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len)
 		run = ++i;
 	}
 	is_strbuf_addch(sb, '"');
-}
-
-/* printf's machinery costs more than the rest of a record's output. */
-static void dump_integer(struct is_strbuf *sb, json_int_t value)
-{
-	char digits[24], *p = digits + sizeof(digits);
-	unsigned long long u = value < 0 ? 0ULL - (unsigned long long)value
-	                                 : (unsigned long long)value;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (value < 0)
-		*--p = '-';
-	is_strbuf_add(sb, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 static int compare_keys(const void *a, const void *b)
@@ -151,7 +146,7 @@ void is_json_dump(struct is_strbuf *sb, const json_t *v, int flags)
 		is_json_dump_string(sb, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		dump_integer(sb, json_integer_value(v));
+		is_strbuf_add_int(sb, (long long)json_integer_value(v));
 		break;
 	case JSON_REAL:
 		dump_real(sb, json_real_value(v));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_scan.h"
+#include "xalloc.h"
 #include "banned.h"
 
 enum { MAX_DEPTH = 512, MAX_INT_DIGITS = 18, MAX_REAL_DIGITS = 200 };
@@ -67,6 +68,18 @@ static size_t utf8(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Bytes a string may hold as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 int is_json_scan_string(struct is_json_scan *s, const char **body, size_t *len,
                         int *escaped)
 {
@@ -78,7 +91,7 @@ int is_json_scan_string(struct is_json_scan *s, const char **body, size_t *len,
 		size_t n;
 		int v, k;
 
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		while (p < end && plain[*p])
 			p++;
 		if (p >= end || *p < 0x20)
 			return 0;
@@ -275,7 +288,13 @@ int is_json_scan_number(struct is_json_scan *s, struct is_json_number *num)
 	memcpy(buf, start, n);
 	buf[n] = '\0';
 	if (num->is_int) {
-		num->i = strtoll(buf, NULL, 10);
+		/* At most 18 digits: exact in a long long, no strtoll needed. */
+		const char *q = buf + (buf[0] == '-');
+		long long v = 0;
+
+		while (*q)
+			v = v * 10 + (*q++ - '0');
+		num->i = buf[0] == '-' ? -v : v;
 		num->d = (double)num->i;
 	} else {
 		num->d = strtod(buf, NULL);
@@ -296,4 +315,235 @@ int is_json_scan_document(struct is_json_scan *s, is_json_scan_field_fn *field)
 int is_json_scan_key_is(const char *key, size_t len, const char *name)
 {
 	return strlen(name) == len && !memcmp(key, name, len);
+}
+
+static json_t *load_value(struct is_json_scan *s);
+
+static json_t *load_object(struct is_json_scan *s)
+{
+	json_t *o = json_object(), *v;
+	const char *key;
+	size_t len;
+	char small[64], *k;
+	int escaped;
+
+	if (!o || ++s->depth > MAX_DEPTH)
+		goto fail;
+	s->p++;
+	is_json_scan_ws(s);
+	if (is_json_scan_at(s, '}')) {
+		s->p++;
+		s->depth--;
+		return o;
+	}
+	for (;;) {
+		if (!is_json_scan_at(s, '"') || !is_json_scan_string(s, &key, &len, &escaped) ||
+		    escaped)
+			goto fail;
+		is_json_scan_ws(s);
+		if (!is_json_scan_at(s, ':'))
+			goto fail;
+		s->p++;
+		is_json_scan_ws(s);
+		if (!(v = load_value(s)))
+			goto fail;
+		k = len < sizeof(small) ? small : is_xmalloc(len + 1);
+		memcpy(k, key, len);
+		k[len] = '\0';
+		/* A repeated key: the last value counts, as with jansson's parser. */
+		json_object_set_new_nocheck(o, k, v);
+		if (k != small)
+			free(k);
+		is_json_scan_ws(s);
+		if (is_json_scan_at(s, ',')) {
+			s->p++;
+			is_json_scan_ws(s);
+			continue;
+		}
+		if (is_json_scan_at(s, '}')) {
+			s->p++;
+			s->depth--;
+			return o;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *load_array(struct is_json_scan *s)
+{
+	json_t *a = json_array(), *v;
+
+	if (!a || ++s->depth > MAX_DEPTH)
+		goto fail;
+	s->p++;
+	is_json_scan_ws(s);
+	if (is_json_scan_at(s, ']')) {
+		s->p++;
+		s->depth--;
+		return a;
+	}
+	for (;;) {
+		if (!(v = load_value(s)) || json_array_append_new(a, v) < 0)
+			goto fail;
+		is_json_scan_ws(s);
+		if (is_json_scan_at(s, ',')) {
+			s->p++;
+			is_json_scan_ws(s);
+			continue;
+		}
+		if (is_json_scan_at(s, ']')) {
+			s->p++;
+			s->depth--;
+			return a;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *load_value(struct is_json_scan *s)
+{
+	struct is_json_number num;
+	const char *body;
+	size_t len;
+	int escaped;
+
+	if (s->p >= s->end)
+		return NULL;
+	switch (*s->p) {
+	case '{': return load_object(s);
+	case '[': return load_array(s);
+	case '"':
+		if (!is_json_scan_string(s, &body, &len, &escaped) || escaped)
+			return NULL;
+		return json_stringn_nocheck(body, len);
+	case 't': return literal(s, "true", 4) ? json_true() : NULL;
+	case 'f': return literal(s, "false", 5) ? json_false() : NULL;
+	case 'n': return literal(s, "null", 4) ? json_null() : NULL;
+	}
+	if (!is_json_scan_number(s, &num) || !num.is_number)
+		return NULL;
+	return num.is_int ? json_integer((json_int_t)num.i) : json_real(num.d);
+}
+
+json_t *is_json_scan_load(const char *text, size_t len)
+{
+	struct is_json_scan s;
+	json_t *v;
+
+	is_json_scan_init(&s, text, len, NULL);
+	is_json_scan_ws(&s);
+	v = load_value(&s);
+	is_json_scan_ws(&s);
+	if (v && s.p != s.end) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v ? v : json_loadb(text, len, JSON_DECODE_ANY, NULL);
+}
+
+/* ---- canonical text: what is_json_dump would write back unchanged ---- */
+
+enum { MAX_CANON_KEYS = 32 };
+
+static int canon_value(struct is_json_scan *s);
+
+static int canon_object(struct is_json_scan *s)
+{
+	const char *keys[MAX_CANON_KEYS], *key;
+	size_t lens[MAX_CANON_KEYS], len, n = 0, i;
+	int escaped;
+
+	if (++s->depth > MAX_DEPTH)
+		return 0;
+	s->p++;
+	if (is_json_scan_at(s, '}')) {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	for (;;) {
+		if (!is_json_scan_at(s, '"') || !is_json_scan_string(s, &key, &len, &escaped) ||
+		    escaped || n == MAX_CANON_KEYS)
+			return 0;
+		/* A repeated key is written once. */
+		for (i = 0; i < n; i++)
+			if (lens[i] == len && !memcmp(keys[i], key, len))
+				return 0;
+		keys[n] = key;
+		lens[n++] = len;
+		if (!is_json_scan_at(s, ':'))
+			return 0;
+		s->p++;
+		if (!canon_value(s))
+			return 0;
+		if (is_json_scan_at(s, ',')) {
+			s->p++;
+			continue;
+		}
+		if (!is_json_scan_at(s, '}'))
+			return 0;
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+}
+
+static int canon_array(struct is_json_scan *s)
+{
+	if (++s->depth > MAX_DEPTH)
+		return 0;
+	s->p++;
+	if (is_json_scan_at(s, ']')) {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	for (;;) {
+		if (!canon_value(s))
+			return 0;
+		if (is_json_scan_at(s, ',')) {
+			s->p++;
+			continue;
+		}
+		if (!is_json_scan_at(s, ']'))
+			return 0;
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+}
+
+static int canon_value(struct is_json_scan *s)
+{
+	const char *body, *start = s->p;
+	size_t len;
+	int escaped, integer;
+
+	if (s->p >= s->end)
+		return 0;
+	switch (*s->p) {
+	case '{': return canon_object(s);
+	case '[': return canon_array(s);
+	case '"': return is_json_scan_string(s, &body, &len, &escaped) && !escaped;
+	case 't': return literal(s, "true", 4);
+	case 'f': return literal(s, "false", 5);
+	case 'n': return literal(s, "null", 4);
+	}
+	/* Integers only, and not -0 (written 0); reals have many spellings. */
+	return number(s, &integer) && integer &&
+	       !(s->p - start == 2 && start[0] == '-' && start[1] == '0');
+}
+
+int is_json_scan_canonical(const char *text, size_t len)
+{
+	struct is_json_scan s;
+
+	is_json_scan_init(&s, text, len, NULL);
+	return canon_value(&s) && s.p == s.end;
 }

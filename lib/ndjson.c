@@ -63,47 +63,48 @@ static int blank(const char *s, size_t n)
 	return 1;
 }
 
-static int parse_line(struct is_ndjson_reader *r, const char *text, size_t len,
-                      json_t **out, struct is_error *err)
+int is_ndjson_parse(const char *name, long line, const char *text, size_t len,
+                    json_t **out, struct is_error *err)
 {
 	json_error_t jerr;
 	json_t *v = json_loadb(text, len, 0, &jerr);
 
+	*out = NULL;
 	if (!v)
-		return is_error_set(err, "ndjson-syntax", r->name, r->line,
+		return is_error_set(err, "ndjson-syntax", name, line,
 		                    jerr.column > 0 ? jerr.column : 1,
-		                    "line %ld is not JSON: %s", r->line, jerr.text);
+		                    "line %ld is not JSON: %s", line, jerr.text);
 	if (!json_is_object(v)) {
 		json_decref(v);
-		return is_error_set(err, "ndjson-not-object", r->name, r->line, 1,
-		                    "line %ld is not a JSON object", r->line);
+		return is_error_set(err, "ndjson-not-object", name, line, 1,
+		                    "line %ld is not a JSON object", line);
 	}
 	*out = v;
 	return 1;
 }
 
-int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *err)
+int is_ndjson_next_line(struct is_ndjson_reader *r, const char **text, size_t *len,
+                        struct is_error *err)
 {
 	size_t scanned = 0;
 
-	*out = NULL;
 	for (;;) {
 		char *line = r->buf ? r->buf + r->start : NULL;   /* NULL + 0 is UB */
 		char *nl = r->end > r->start + scanned
 			? memchr(line + scanned, '\n', r->end - r->start - scanned) : NULL;
-		size_t len;
+		size_t n_line;
 		ssize_t n;
 
 		if (nl || (r->eof && r->end > r->start)) {
-			len = nl ? (size_t)(nl - line) : r->end - r->start;
-			r->start += len + (nl ? 1 : 0);
+			n_line = nl ? (size_t)(nl - line) : r->end - r->start;
+			r->start += n_line + (nl ? 1 : 0);
 			r->line++;
 			scanned = 0;
-			if (blank(line, len))
+			if (blank(line, n_line))
 				continue;
-			r->text = line;
-			r->text_len = len;
-			return parse_line(r, line, len, out, err);
+			r->text = *text = line;
+			r->text_len = *len = n_line;
+			return 1;
 		}
 		if (r->eof)
 			return 0;
@@ -118,6 +119,18 @@ int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *er
 		if (n == 0)
 			r->eof = 1;
 	}
+}
+
+int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *err)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = is_ndjson_next_line(r, &line, &len, err)) <= 0)
+		return rc;
+	return is_ndjson_parse(r->name, r->line, line, len, out, err);
 }
 
 const char *is_ndjson_text(const struct is_ndjson_reader *r, size_t *len)

@@ -37,6 +37,19 @@ void is_ndjson_reader_release(struct is_ndjson_reader *r);
  */
 int is_ndjson_read(struct is_ndjson_reader *r, json_t **out, struct is_error *err);
 /*
+ * The next line that is not blank, without parsing it: *text (borrowed until
+ * the next call) and *len, without the newline. Returns 1, 0 at end of input,
+ * or -1 with err filled for a read error (as is_ndjson_read).
+ */
+int is_ndjson_next_line(struct is_ndjson_reader *r, const char **text, size_t *len,
+                        struct is_error *err);
+/*
+ * Parses one line as is_ndjson_read does: 1 and a new object in *out, or -1
+ * with err naming name:line and what is wrong (not JSON, not an object).
+ */
+int is_ndjson_parse(const char *name, long line, const char *text, size_t len,
+                    json_t **out, struct is_error *err);
+/*
  * The bytes of the line the last is_ndjson_read parsed (no newline), borrowed
  * until the next read: a filter that keeps a record unchanged can keep its
  * text instead of the parsed value, and write it back without a dump.

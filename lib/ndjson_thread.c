@@ -6,15 +6,24 @@
 #include "xalloc.h"
 #include "banned.h"
 
-static void push(struct is_ndjson_thread *t, struct is_ndjson_item *item, int eof)
+/* Hands the batch being filled over to the loop (or just the end of input). */
+static void hand_over(struct is_ndjson_thread *t, int eof)
 {
+	struct is_ndjson_batch *b = t->filling;
+
+	if (b && !b->n)
+		b = NULL;
+	else
+		t->filling = NULL;
+	if (!b && !eof)
+		return;
 	pthread_mutex_lock(&t->lock);
-	if (item) {
+	if (b) {
 		if (t->tail)
-			t->tail->next = item;
+			t->tail->next = b;
 		else
-			t->head = item;
-		t->tail = item;
+			t->head = b;
+		t->tail = b;
 	}
 	if (eof)
 		t->eof = 1;
@@ -22,45 +31,58 @@ static void push(struct is_ndjson_thread *t, struct is_ndjson_item *item, int eo
 	uv_async_send(&t->async);
 }
 
+static struct is_ndjson_item *next_item(struct is_ndjson_thread *t)
+{
+	if (t->filling && t->filling->n == IS_NDJSON_BATCH)
+		hand_over(t, 0);
+	if (!t->filling)
+		t->filling = is_xcalloc(1, sizeof(*t->filling));
+	return &t->filling->items[t->filling->n++];
+}
+
+/* Before a read that would wait: what was read reaches the loop first. */
+static void before_block(void *arg)
+{
+	hand_over(arg, 0);
+}
+
 static void *reader_main(void *arg)
 {
 	struct is_ndjson_thread *t = arg;
 	struct is_ndjson_reader r;
+	struct is_error err = IS_ERROR_INIT;
 	struct is_ndjson_item *item;
-	json_t *rec;
+	const char *text;
+	size_t len;
 	int rc;
 
 	is_ndjson_reader_init(&r, t->fd, t->name);
-	for (;;) {
-		item = is_xcalloc(1, sizeof(*item));
-		rc = is_ndjson_read(&r, &rec, &item->err);
-		if (rc == 0) {
-			free(item);
-			break;
-		}
-		if (rc > 0) {
-			item->rec = rec;
-			if (t->keep_text && t->keep_text(rec)) {
-				const char *text = is_ndjson_text(&r, &item->len);
-
-				item->text = is_xstrndup(text, item->len);
-			}
-		}
-		push(t, item, 0);
+	r.before_block = before_block;
+	r.before_block_ctx = t;
+	while ((rc = is_ndjson_next_line(&r, &text, &len, &err)) != 0) {
+		item = next_item(t);
+		if (rc < 0)
+			is_error_move(&item->err, &err);
+		else
+			item->value = t->line(text, len, r.name, r.line, &item->err, t->ctx);
 	}
 	is_ndjson_reader_release(&r);
-	push(t, NULL, 1);
+	is_error_release(&err);
+	hand_over(t, 1);
 	return NULL;
 }
 
 int is_ndjson_thread_start(struct is_ndjson_thread *t, uv_loop_t *loop, int fd,
-                           const char *name, int (*keep_text)(const json_t *),
-                           uv_async_cb cb, void *data)
+                           const char *name, is_ndjson_line_fn *line,
+                           void (*free_value)(void *), void *ctx, uv_async_cb cb,
+                           void *data)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = fd;
 	t->name = name;
-	t->keep_text = keep_text;
+	t->line = line;
+	t->free_value = free_value;
+	t->ctx = ctx;
 	pthread_mutex_init(&t->lock, NULL);
 	if (uv_async_init(loop, &t->async, cb) != 0)
 		return -1;
@@ -71,9 +93,9 @@ int is_ndjson_thread_start(struct is_ndjson_thread *t, uv_loop_t *loop, int fd,
 	return 0;
 }
 
-struct is_ndjson_item *is_ndjson_thread_take(struct is_ndjson_thread *t, int *eof)
+struct is_ndjson_batch *is_ndjson_thread_take(struct is_ndjson_thread *t, int *eof)
 {
-	struct is_ndjson_item *head;
+	struct is_ndjson_batch *head;
 
 	pthread_mutex_lock(&t->lock);
 	head = t->head;
@@ -83,17 +105,19 @@ struct is_ndjson_item *is_ndjson_thread_take(struct is_ndjson_thread *t, int *eo
 	return head;
 }
 
-void is_ndjson_item_free(struct is_ndjson_item *item)
+void is_ndjson_batch_free(struct is_ndjson_batch *b)
 {
-	json_decref(item->rec);
-	free(item->text);
-	is_error_release(&item->err);
-	free(item);
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		is_error_release(&b->items[i].err);
+	free(b);
 }
 
 void is_ndjson_thread_release(struct is_ndjson_thread *t)
 {
-	struct is_ndjson_item *item, *next;
+	struct is_ndjson_batch *b, *next;
+	size_t i;
 	int eof;
 
 	if (!t->started)
@@ -104,9 +128,12 @@ void is_ndjson_thread_release(struct is_ndjson_thread *t)
 	if (!eof)
 		return;   /* still blocked in read(): the process exits around it */
 	pthread_join(t->thread, NULL);
-	for (item = t->head; item; item = next) {
-		next = item->next;
-		is_ndjson_item_free(item);
+	for (b = t->head; b; b = next) {
+		next = b->next;
+		for (i = 0; i < b->n; i++)
+			if (b->items[i].value && t->free_value)
+				t->free_value(b->items[i].value);
+		is_ndjson_batch_free(b);
 	}
 	t->head = t->tail = NULL;
 	pthread_mutex_destroy(&t->lock);

@@ -168,21 +168,23 @@ static int needs_work(const json_t *v)
 	return 0;
 }
 
-int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *ctx,
-                       struct is_secrets *secrets, json_t **spec, struct is_error *err)
+int is_promise_resolve_spec(const json_t *src, const json_t *refs,
+                            is_promise_outputs outputs, void *ctx,
+                            struct is_secrets *secrets, json_t **spec,
+                            struct is_error *err)
 {
 	struct resolve r;
-	json_t *src = json_object_get(record, "spec"), *repl;
+	json_t *repl;
 
 	memset(&r, 0, sizeof(r));
-	r.refs = json_object_get(record, "refs");
+	r.refs = refs;
 	r.outputs = outputs;
 	r.ctx = ctx;
 	r.secrets = secrets;
 	r.err = err;
 	/* Nothing to replace: share the record's spec (never modified). */
 	if (src && !needs_work(src)) {
-		*spec = json_incref(src);
+		*spec = json_incref((json_t *)src);
 		return 0;
 	}
 	*spec = src ? json_deep_copy(src) : json_object();
@@ -198,4 +200,12 @@ int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *c
 		return -1;
 	}
 	return 0;
+}
+
+int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *ctx,
+                       struct is_secrets *secrets, json_t **spec, struct is_error *err)
+{
+	return is_promise_resolve_spec(json_object_get(record, "spec"),
+	                               json_object_get(record, "refs"), outputs, ctx,
+	                               secrets, spec, err);
 }

@@ -29,5 +29,11 @@ typedef json_t *(*is_promise_outputs)(const char *id, void *ctx);
  */
 int is_promise_resolve(const json_t *record, is_promise_outputs outputs, void *ctx,
                        struct is_secrets *secrets, json_t **spec, struct is_error *err);
+/* The same for a spec and a refs array (both borrowed, either may be NULL)
+ * that were read apart from their record. */
+int is_promise_resolve_spec(const json_t *spec, const json_t *refs,
+                            is_promise_outputs outputs, void *ctx,
+                            struct is_secrets *secrets, json_t **out,
+                            struct is_error *err);
 
 #endif

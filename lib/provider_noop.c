@@ -48,7 +48,7 @@ static int noop_call(const struct is_provider *p, struct is_provider_request *re
 	if (req->op == IS_OP_DELETE || !json_is_object(outputs))
 		res->outputs = json_object();
 	else
-		res->outputs = json_deep_copy(outputs);
+		res->outputs = json_incref(outputs);   /* nobody changes outputs */
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "provider_noop.h"
 #include "run_id.h"
 #include "sched.h"
+#include "sched_record.h"
 #include "strmap.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -35,7 +36,7 @@ struct kindq;
 struct node {
 	const char *id;               /* the map's key */
 	const char *kind;             /* the kind queue's name */
-	json_t *rec;                  /* owned; NULL until the record is read */
+	struct is_sched_record *rec;  /* owned; NULL until the record is read */
 	enum phase phase;
 	enum is_status status;        /* the last status written */
 	enum action action;
@@ -83,11 +84,17 @@ struct sched {
 	uv_timer_t grace, hard;
 	int grace_on, hard_on;
 	struct is_ndjson_thread input;
+	struct is_sched_scanner scanner;   /* the reader thread's */
+	struct is_strbuf fields;     /* an event's fields from its record */
 	struct is_event_out out;
 	struct is_strmap nodes;      /* id -> struct node */
 	struct node **all;
 	size_t nall, all_cap;
 	struct is_strmap kinds;      /* kind -> struct kindq */
+	struct kindq **queues;       /* the same, to go through them quickly */
+	size_t nqueues, queues_cap;
+	struct node **stack;         /* settle's work list, kept between calls */
+	size_t nstack, stack_cap;
 	struct node **instant;       /* gates, noops and dry runs: no provider call */
 	size_t ninstant, instant_cap, instant_head;
 	struct node **created;       /* READY by a create of this run, in order */
@@ -196,6 +203,8 @@ static struct kindq *kind_queue(struct sched *s, const char *kind)
 	q = is_xcalloc(1, sizeof(*q));
 	is_strmap_put(&s->kinds, kind, q);
 	q->kind = is_strmap_key(&s->kinds, kind);
+	s->queues = is_xgrow(s->queues, &s->queues_cap, s->nqueues + 1, sizeof(*s->queues));
+	s->queues[s->nqueues++] = q;
 	for (i = 0; i < s->cfg->nlimits; i++)
 		if (!strcmp(s->cfg->limits[i].kind, kind))
 			q->limit = s->cfg->limits[i].limit;
@@ -212,28 +221,23 @@ static long elapsed(struct sched *s, const struct node *n)
 /*
  * A node's first event also says where the node sits in the graph (deps,
  * group, members, level, order), so a reader of the events alone, such as
- * the live graph of is-stream --serve, can draw it. Returns a new reference.
+ * the live graph of is-stream --serve, can draw it; and a READY event of a
+ * create, update or replace carries the resource's hash, spec, deps and
+ * labels, so the ledger records the new state. Both are copied from the
+ * record's text, into s->fields (resource part, then place part).
  */
-static json_t *place_fields(const struct node *n, int has_deps, const json_t *extra)
-{
-	static const char *const keys[] = { "deps", "group", "members", "level", "order" };
-	json_t *place = json_object(), *v;
-	size_t i;
-
-	/* An event with its resource attached already wrote deps. */
-	for (i = has_deps; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if ((v = json_object_get(n->rec, keys[i])) && !json_is_null(v))
-			json_object_set(place, keys[i], v);
-	if (extra)
-		json_object_update(place, (json_t *)extra);
-	return place;
-}
-
 static void emit(struct sched *s, struct node *n, enum is_status st, const json_t *outputs,
                  const char *error, const json_t *extra)
 {
+	static const enum is_sched_field resource[] = { IS_SCHED_HASH, IS_SCHED_SPEC,
+	                                                IS_SCHED_DEPS, IS_SCHED_LABELS };
+	static const enum is_sched_field place[] = { IS_SCHED_DEPS, IS_SCHED_GROUP_OF,
+	                                             IS_SCHED_MEMBERS, IS_SCHED_LEVEL,
+	                                             IS_SCHED_ORDER };
+	struct is_strbuf *sb = &s->fields;
 	struct is_event ev;
-	json_t *place = NULL;
+	int has_resource;
+	size_t i;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.id = n->id;
@@ -245,20 +249,27 @@ static void emit(struct sched *s, struct node *n, enum is_status st, const json_
 	ev.error = error;
 	ev.elapsed_ms = st == IS_ST_PENDING ? -1 : elapsed(s, n);
 	ev.extra = extra ? extra : s->dry;
-	/* A new version of the resource: the ledger records it as a state. */
-	if (st == IS_ST_READY && !n->gate && n->action <= A_REPLACE)
-		ev.resource = n->rec;
 	n->status = st;
 	if (s->ended)
 		return;
+	is_strbuf_reset(sb);
+	has_resource = st == IS_ST_READY && !n->gate && n->action <= A_REPLACE && n->rec;
+	if (has_resource)
+		for (i = 0; i < sizeof(resource) / sizeof(*resource); i++)
+			is_sched_record_add_field(n->rec, resource[i], 0, sb);
+	ev.resource = sb->buf;
+	ev.resource_len = sb->len;
 	if (!n->placed && n->rec) {
-		ev.extra = place = place_fields(n, ev.resource != NULL, ev.extra);
+		/* An event with its resource attached already wrote deps. */
+		for (i = has_resource; i < sizeof(place) / sizeof(*place); i++)
+			is_sched_record_add_field(n->rec, place[i], 1, sb);
 		n->placed = 1;
 	}
+	ev.place = sb->buf + ev.resource_len;
+	ev.place_len = sb->len - ev.resource_len;
 	if (is_event_write(&s->out, &ev) < 0 && (st == IS_ST_READY || st == IS_ST_FAILED))
 		report(s, "unrecorded (standard output is closed): %s %s", n->id,
 		       is_status_name(st));
-	json_decref(place);
 }
 
 
@@ -302,8 +313,7 @@ static void count(struct sched *s, struct node *n, enum is_status st)
 static void settle_ex(struct sched *s, struct node *n, enum is_status st,
                       const char *error, const json_t *extra)
 {
-	struct node **stack = NULL;
-	size_t nstack = 0, cap = 0, i;
+	size_t base = s->nstack, i;
 
 	n->phase = P_DONE;
 	close_timer(&n->stall, &n->stall_on);
@@ -312,10 +322,12 @@ static void settle_ex(struct sched *s, struct node *n, enum is_status st,
 	else
 		n->status = st;
 	count(s, n, st);
-	stack = is_xgrow(stack, &cap, 1, sizeof(*stack));
-	stack[nstack++] = n;
-	while (nstack) {
-		struct node *d = stack[--nstack];
+	/* A stack of the sched's own, used above base: no allocation per call,
+	 * and a settle that starts inside this one would still be safe. */
+	s->stack = is_xgrow(s->stack, &s->stack_cap, s->nstack + 1, sizeof(*s->stack));
+	s->stack[s->nstack++] = n;
+	while (s->nstack > base) {
+		struct node *d = s->stack[--s->nstack];
 
 		for (i = 0; i < d->ndependents; i++) {
 			struct node *x = d->dependents[i];
@@ -340,11 +352,11 @@ static void settle_ex(struct sched *s, struct node *n, enum is_status st,
 			}
 			x->status = IS_ST_SKIPPED;
 			free(why);
-			stack = is_xgrow(stack, &cap, nstack + 1, sizeof(*stack));
-			stack[nstack++] = x;
+			s->stack = is_xgrow(s->stack, &s->stack_cap, s->nstack + 1,
+			                    sizeof(*s->stack));
+			s->stack[s->nstack++] = x;
 		}
 	}
-	free(stack);
 	if (st == IS_ST_FAILED && n->rec && !s->stopping) {
 		if (s->cfg->fail_fast)
 			stop(s, "--fail-fast: a resource failed");
@@ -372,26 +384,6 @@ static struct node *get_node(struct sched *s, const char *id)
 	s->all = is_xgrow(s->all, &s->all_cap, s->nall + 1, sizeof(*s->all));
 	s->all[s->nall++] = n;
 	return n;
-}
-
-static double seconds(const json_t *v)
-{
-	const char *str;
-	char *end;
-	double d;
-
-	if (json_is_number(v))
-		return json_number_value(v);
-	if (!(str = json_string_value(v)))
-		return 0;
-	d = strtod(str, &end);
-	if (!strcmp(end, "ms"))
-		return d / 1000;
-	if (!strcmp(end, "m"))
-		return d * 60;
-	if (!strcmp(end, "h"))
-		return d * 3600;
-	return d;
 }
 
 static enum action parse_action(const char *a, int gate)
@@ -423,51 +415,47 @@ static void add_dep(struct sched *s, struct node *n, const char *id, char **skip
 	n->pending++;
 }
 
-static void add_record(struct sched *s, json_t *rec, const char *type)
+static void add_record(struct sched *s, struct is_sched_record *rec)
 {
-	const char *id = json_string_value(json_object_get(rec, "id"));
-	json_t *meta = json_object_get(rec, "metadata"), *v;
+	const char *type = rec->type == IS_SCHED_GROUP ? "group" : "resource";
 	struct node *n;
 	char *skip = NULL;
 	size_t i;
 
-	if (!id) {
+	if (!rec->id) {
 		report(s, "%s: a %s record without an id is ignored", s->cfg->input_name, type);
 		s->sum->input_errors++;
+		is_sched_record_free(rec);
 		return;
 	}
-	n = get_node(s, id);
+	n = get_node(s, rec->id);
 	if (n->rec) {
-		report(s, "%s: duplicate record for '%s' is ignored", s->cfg->input_name, id);
+		report(s, "%s: duplicate record for '%s' is ignored", s->cfg->input_name,
+		       rec->id);
 		s->sum->input_errors++;
+		is_sched_record_free(rec);
 		return;
 	}
-	n->rec = json_incref(rec);
-	n->gate = !strcmp(type, "group");
-	v = json_object_get(rec, "kind");
-	n->kind = kind_queue(s, json_is_string(v) ? json_string_value(v)
-	                        : n->gate ? "MetaGroup" : "")->kind;
-	n->kq = is_strmap_get(&s->kinds, n->kind);
-	n->action = parse_action(json_string_value(json_object_get(rec, "action")), n->gate);
-	n->critical = json_number_value(json_object_get(rec, "critical"));
-	v = json_object_get(rec, "order");
-	n->order = json_is_integer(v) ? (long)json_integer_value(v) : (long)s->arrivals;
+	n->rec = rec;
+	n->gate = rec->type == IS_SCHED_GROUP;
+	n->kq = kind_queue(s, rec->kind ? rec->kind : n->gate ? "MetaGroup" : "");
+	n->kind = n->kq->kind;
+	n->action = parse_action(rec->action, n->gate);
+	n->critical = rec->critical;
+	n->order = rec->has_order ? rec->order : (long)s->arrivals;
 	n->arrival = s->arrivals++;
-	v = json_object_get(meta, "retries");
-	n->retries_set = json_is_integer(v);
-	n->retries = n->retries_set ? (int)json_integer_value(v) : 0;
-	n->timeout = seconds(json_object_get(meta, "timeout"));
-	n->expected = json_number_value(json_object_get(meta, "expectedSeconds"));
+	n->retries_set = rec->retries_set;
+	n->retries = rec->retries;
+	n->timeout = rec->timeout;
+	n->expected = rec->expected;
 	if (!n->gate)
 		s->sum->resources++;
 	n->phase = P_WAITING;
-	json_array_foreach(json_object_get(rec, "deps"), i, v)
-		if (json_is_string(v))
-			add_dep(s, n, json_string_value(v), &skip);
+	for (i = 0; i < rec->ndeps; i++)
+		add_dep(s, n, rec->deps[i], &skip);
 	if (n->gate)
-		json_array_foreach(json_object_get(rec, "members"), i, v)
-			if (json_is_string(v))
-				add_dep(s, n, json_string_value(v), &skip);
+		for (i = 0; i < rec->nmembers; i++)
+			add_dep(s, n, rec->members[i], &skip);
 	if (s->stopping) {
 		settle(s, n, IS_ST_CANCELED, s->stop_reason);
 	} else if (skip) {
@@ -480,21 +468,16 @@ static void add_record(struct sched *s, json_t *rec, const char *type)
 	free(skip);
 }
 
-static int keep_text(const json_t *rec)
-{
-	const char *type = json_string_value(json_object_get(rec, "type"));
-
-	return !type || (strcmp(type, "resource") && strcmp(type, "group"));
-}
-
 static void dispatch(struct sched *s);
 static void maybe_finish(struct sched *s);
 
+/* Takes one input line: a record the scheduler runs (kept), or one it
+ * passes on as it came. */
 static void take_item(struct sched *s, struct is_ndjson_item *it)
 {
-	const char *type;
+	struct is_sched_record *rec = it->value;
 
-	if (!it->rec) {
+	if (!rec) {
 		struct is_error *e = &it->err;
 
 		report(s, "%s:%ld:%ld: %s", e->file ? e->file : s->cfg->input_name, e->line,
@@ -502,37 +485,37 @@ static void take_item(struct sched *s, struct is_ndjson_item *it)
 		s->sum->input_errors++;
 		return;
 	}
-	type = json_string_value(json_object_get(it->rec, "type"));
-	if (type && (!strcmp(type, "resource") || !strcmp(type, "group"))) {
-		add_record(s, it->rec, type);
+	if (rec->type == IS_SCHED_RESOURCE || rec->type == IS_SCHED_GROUP) {
+		add_record(s, rec);
 		return;
 	}
-	if (type && !strcmp(type, "diagnostic") &&
-	    !strcmp(json_string_value(json_object_get(it->rec, "severity")) ?
-	            json_string_value(json_object_get(it->rec, "severity")) : "", "error") &&
-	    !s->sum->refused) {
-		const char *msg = json_string_value(json_object_get(it->rec, "message"));
-
+	if (rec->type == IS_SCHED_DIAGNOSTIC && rec->severity_error && !s->sum->refused) {
 		s->sum->refused = 1;
 		report(s, "the input has errors (%s): refusing to run anything",
-		       msg ? msg : "an error diagnostic");
+		       rec->message ? rec->message : "an error diagnostic");
 		stop(s, "the input has errors");
 	}
-	is_event_raw(&s->out, it->text, it->len);
+	is_event_raw(&s->out, rec->text, rec->len);
+	is_sched_record_free(rec);
 }
 
 static void on_input(uv_async_t *a)
 {
 	struct sched *s = a->data;
-	struct is_ndjson_item *it, *next;
+	struct is_ndjson_batch *b, *next;
+	size_t i;
 	int eof;
 
-	it = is_ndjson_thread_take(&s->input, &eof);
-	for (; it; it = next) {
-		next = it->next;
-		if (!s->ended)
-			take_item(s, it);
-		is_ndjson_item_free(it);
+	b = is_ndjson_thread_take(&s->input, &eof);
+	for (; b; b = next) {
+		next = b->next;
+		for (i = 0; i < b->n; i++) {
+			if (!s->ended)
+				take_item(s, &b->items[i]);
+			else
+				is_sched_record_free(b->items[i].value);
+		}
+		is_ndjson_batch_free(b);
 	}
 	if (eof && !s->eof) {
 		s->eof = 1;
@@ -540,6 +523,18 @@ static void on_input(uv_async_t *a)
 	}
 	dispatch(s);
 	maybe_finish(s);
+}
+
+/* On the reader thread: a line scanned into a record. */
+static void *read_line(const char *text, size_t len, const char *name, long line,
+                       struct is_error *err, void *ctx)
+{
+	return is_sched_record_read(ctx, text, len, name, line, err);
+}
+
+static void free_record(void *rec)
+{
+	is_sched_record_free(rec);
 }
 
 /* ---- running ---- */
@@ -553,7 +548,7 @@ static json_t *outputs_of(const char *id, void *ctx)
 		return NULL;
 	if (n->status == IS_ST_READY && n->outputs)
 		return n->outputs;
-	return json_object_get(n->rec, "prior");
+	return is_sched_record_prior(n->rec);
 }
 
 static void make_ready(struct sched *s, struct node *n)
@@ -591,7 +586,7 @@ static enum is_provider_op start_op(const struct node *n)
 
 static void run_instant(struct sched *s, struct node *n)
 {
-	json_t *prior = json_object_get(n->rec, "prior");
+	json_t *prior = is_sched_record_prior(n->rec);
 
 	if (n->phase == P_DONE)
 		return;
@@ -752,8 +747,9 @@ static void start(struct sched *s, struct node *n)
 		fail_now(s, n, n->kq->find_error);
 		return;
 	}
-	if (!n->spec && is_promise_resolve(n->rec, outputs_of, s, s->cfg->secrets,
-	                                   &n->spec, &err) < 0) {
+	if (!n->spec && is_promise_resolve_spec(is_sched_record_spec(n->rec),
+	                                        is_sched_record_refs(n->rec), outputs_of, s,
+	                                        s->cfg->secrets, &n->spec, &err) < 0) {
 		emit(s, n, start_status(n), NULL, NULL, NULL);
 		fail_now(s, n, err.message);
 		is_error_release(&err);
@@ -762,7 +758,7 @@ static void start(struct sched *s, struct node *n)
 	n->req.id = n->id;
 	n->req.kind = n->kind;
 	n->req.spec = n->spec;
-	n->req.prior = json_object_get(n->rec, "prior");
+	n->req.prior = is_sched_record_prior(n->rec);
 	n->req.timeout = n->timeout;
 	call_provider(s, n);
 }
@@ -873,12 +869,10 @@ static void finish_attempt(struct sched *s, struct node *n)
 static struct kindq *best_queue(struct sched *s)
 {
 	struct kindq *best = NULL, *q;
-	const char *k;
-	size_t i = 0;
-	void *v;
+	size_t i;
 
-	while (is_strmap_next(&s->kinds, &i, &k, &v)) {
-		q = v;
+	for (i = 0; i < s->nqueues; i++) {
+		q = s->queues[i];
 		if (!q->n || (q->limit > 0 && q->running >= q->limit))
 			continue;
 		if (!best || better(q->heap[0], best->heap[0]))
@@ -1222,7 +1216,7 @@ static void free_all(struct sched *s)
 	for (i = 0; i < s->nall; i++) {
 		struct node *n = s->all[i];
 
-		json_decref(n->rec);
+		is_sched_record_free(n->rec);
 		json_decref(n->outputs);
 		release_work(n);
 		free(n->dependents);
@@ -1239,6 +1233,9 @@ static void free_all(struct sched *s)
 		free(q);
 	}
 	is_strmap_release(&s->kinds);
+	free(s->queues);
+	is_strbuf_release(&s->fields);
+	free(s->stack);
 	free(s->instant);
 	free(s->created);
 	free(s->stop_reason);
@@ -1273,6 +1270,7 @@ int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum
 		s->dry = json_pack("{s:b}", "dry_run", 1);
 	is_strmap_init(&s->nodes);
 	is_strmap_init(&s->kinds);
+	is_strbuf_init(&s->fields, 256);
 	is_event_out_init(&s->out, cfg->out, cfg->run_id ? cfg->run_id : is_run_id_new(),
 	                  cfg->secrets);
 	uv_prepare_init(&s->loop, &s->flush);
@@ -1287,8 +1285,9 @@ int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum
 	is_event_run(&s->out, "start", "RUNNING", extra);
 	json_decref(extra);
 	is_event_flush(&s->out);
+	is_sched_scanner_init(&s->scanner);
 	if (is_ndjson_thread_start(&s->input, &s->loop, cfg->input_fd, cfg->input_name,
-	                           keep_text, on_input, s) < 0) {
+	                           read_line, free_record, &s->scanner, on_input, s) < 0) {
 		report(s, "cannot start the input thread");
 		sum->input_errors++;
 		s->eof = 1;
@@ -1309,6 +1308,7 @@ int is_sched_run(const struct is_sched_config *cfg, struct is_sched_summary *sum
 	is_event_out_release(&s->out);
 	if (clean) {
 		is_ndjson_thread_release(&s->input);
+		is_sched_scanner_release(&s->scanner);
 		free_all(s);
 		free(s);
 	}

@@ -50,6 +50,20 @@ void is_strbuf_adds(struct is_strbuf *sb, const char *s)
 	is_strbuf_add(sb, s, strlen(s));
 }
 
+/* printf's machinery costs more than the rest of a record's output. */
+void is_strbuf_add_int(struct is_strbuf *sb, long long v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	is_strbuf_add(sb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -24,6 +24,8 @@ static inline void is_strbuf_addch(struct is_strbuf *sb, char c)
 	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = '\0';
 }
+/* An integer in decimal, as "%lld" writes it, without printf's cost. */
+void is_strbuf_add_int(struct is_strbuf *sb, long long v);
 void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Hands the buffer to the caller (who frees it) and resets sb. */
