@@ -234,12 +234,13 @@ static void bound_name(struct is_stream_server *s, const struct sockaddr_storage
 	snprintf(s->address, sizeof(s->address), v6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-static unsigned keepalive_ms(void)
+/* Tests shorten the keep-alive and the lag allowed, through the environment. */
+static long env_long(const char *name, long min, long max, long dflt)
 {
-	const char *v = getenv("IS_STREAM_KEEPALIVE_MS");
-	long ms = v ? atol(v) : 0;
+	const char *v = getenv(name);
+	long n = v ? atol(v) : 0;
 
-	return ms > 0 && ms <= 30000 ? (unsigned)ms : KEEPALIVE_MS;
+	return n >= min && n <= max ? n : dflt;
 }
 
 struct is_stream_server *is_stream_serve_start(const char *addr_port, const char *share_dir,
@@ -258,7 +259,9 @@ struct is_stream_server *is_stream_serve_start(const char *addr_port, const char
 		flags |= MHD_USE_IPv6;
 	s = is_xcalloc(1, sizeof(*s));
 	s->share_dir = is_xstrdup(share_dir ? share_dir : ".");
-	s->keepalive_ms = keepalive_ms();
+	s->keepalive_ms = (unsigned)env_long("IS_STREAM_KEEPALIVE_MS", 1, 30000, KEEPALIVE_MS);
+	s->client_lag = (size_t)env_long("IS_STREAM_CLIENT_LAG", 1, IS_STREAM_SERVE_HISTORY,
+	                                 IS_STREAM_SERVE_CLIENT_LAG);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	is_ss_log_init(&s->log, IS_STREAM_SERVE_HISTORY);

@@ -18,7 +18,7 @@
  * under the mutex. When there is nothing to send the connection is
  * suspended, and the pump thread (stream_serve.c) resumes it when something
  * is published or a keep-alive is due. A client that falls more than
- * IS_STREAM_SERVE_CLIENT_LAG records behind what was published since it
+ * s->client_lag (IS_STREAM_SERVE_CLIENT_LAG) records behind what was published since it
  * connected, or whose next record the log has forgotten, is dropped: its
  * socket is shut down and MHD closes it. The publisher never waits on any
  * of this.
@@ -234,9 +234,9 @@ size_t is_ss_sse_sweep(struct is_stream_server *s, struct MHD_Connection ***wake
 		if (c->dropped || c->refs < 2)
 			continue;
 		if (!c->suspended) {
-			if (lag(s, c) > IS_STREAM_SERVE_CLIENT_LAG) {
-				snprintf(why, sizeof(why), "more than %d records behind",
-				         IS_STREAM_SERVE_CLIENT_LAG);
+			if (lag(s, c) > s->client_lag) {
+				snprintf(why, sizeof(why), "more than %zu records behind",
+				         s->client_lag);
 				drop(s, c, why);
 			}
 			continue;
