@@ -28,14 +28,79 @@ _is_graph()
 complete -o filenames -F _is_graph is-graph
 _is_ledger()
 {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= sub= i
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
-	case $prev in
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		--db) ((i++)) ;;
+		-*) ;;
+		*) sub=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	case $sub in
+	'')
+		case $prev in
 		--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	esac
-	case $cur in
-	-*) COMPREPLY=($(compgen -W '--db --help --version' -- "$cur")) ;;
-	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--db --help --version' -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W 'record verify lock unlock locks next-run-id' -- "$cur")) ;;
+		esac
+		;;
+	record)
+		case $prev in
+		--lock) return ;;
+		--owner) return ;;
+		--reason) return ;;
+		--ttl) return ;;
+		--batch) return ;;
+		--batch-ms) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--lock --owner --reason --ttl --batch --batch-ms --help --version' -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac
+		;;
+	verify)
+		case $prev in
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--help --version' -- "$cur")) ;;
+		esac
+		;;
+	lock)
+		case $prev in
+		--owner) return ;;
+		--reason) return ;;
+		--ttl) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--owner --reason --ttl --help --version' -- "$cur")) ;;
+		esac
+		;;
+	unlock)
+		case $prev in
+		--owner) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--owner --help --version' -- "$cur")) ;;
+		esac
+		;;
+	locks)
+		case $prev in
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--help --version' -- "$cur")) ;;
+		esac
+		;;
+	next-run-id)
+		case $prev in
+		--owner) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--owner --help --version' -- "$cur")) ;;
+		esac
+		;;
 	esac
 }
 complete -o filenames -F _is_ledger is-ledger

@@ -32,11 +32,51 @@ _infrastream_graph() {
 }
 (( $+functions[_infrastream_ledger] )) ||
 _infrastream_ledger() {
-	_arguments -s \
+	local curcontext=$curcontext state line
+	_arguments -C -s \
 		'--db[the ledger database (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)]:PATH:_files' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
-		'*:operand:_files'
+		'1:subcommand:((record\:"store run and event records from stdin, pass them on once durable" verify\:"check the hash chain and the append-only triggers" lock\:"take a named lock (a stack) for an owner" unlock\:"release a lock held by an owner" locks\:"list the current lock holders" next-run-id\:"allocate a run id from the ledger'\''s sequence (for is-exec --run-id)"))' \
+		'*:: :->args'
+	[[ $state == args ]] || return
+	case $words[1] in
+	record) _arguments -s \
+		'--lock[refuse to record unless lock NAME is free or held by --owner; hold it while recording]:NAME:' \
+		'--owner[who holds the lock (default $USER@host)]:WHO:' \
+		'--reason[why the lock is taken]:TEXT:' \
+		'--ttl[the lock expires after DURATION (90s, 15m, 2h)]:DURATION:' \
+		'--batch[commit at least every N records (default 1000)]:N:' \
+		'--batch-ms[commit at least every MS milliseconds (default 50)]:MS:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*:operand:_files' ;;
+	verify) _arguments -s \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	lock) _arguments -s \
+		'--owner[who takes the lock (default $USER@host)]:WHO:' \
+		'--reason[why (shown to whoever is refused)]:TEXT:' \
+		'--ttl[the lock expires after DURATION (90s, 15m, 2h)]:DURATION:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	unlock) _arguments -s \
+		'--owner[who holds the lock (default $USER@host)]:WHO:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	locks) _arguments -s \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	next-run-id) _arguments -s \
+		'--owner[who asks (kept in run_ids) (default $USER@host)]:WHO:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	esac
 }
 (( $+functions[_infrastream_parse] )) ||
 _infrastream_parse() {
