@@ -117,3 +117,21 @@ _is_parse()
 	esac
 }
 complete -o filenames -F _is_parse is-parse
+_is_stream()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+	case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'auto live lines github markdown junit none' -- "$cur")); return ;;
+		--output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--webhook-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--share) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+		--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
+	case $cur in
+	-*) COMPREPLY=($(compgen -W '--format --output --tee --color --webhook --webhook-secret --webhook-secret-file --webhook-wait --serve --share --follow --db --run --help --version' -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	esac
+}
+complete -o filenames -F _is_stream is-stream
