@@ -374,12 +374,14 @@ static void hide_cursor(struct live *l, struct is_stream_out *out)
 	}
 }
 
-/* A run that ended: its last frame stays on the screen, with a summary line
- * under it, and the next frame starts below. */
+/* A run that ended, or that a later run took over from: its last frame
+ * stays on the screen, with a summary line under it, and the next frame
+ * starts below. */
 static void settle(struct live *l, struct is_stream_out *out, const struct is_stream_model *m,
                    int64_t now)
 {
-	while (l->shown_runs < m->nruns && m->runs[l->shown_runs]->ended) {
+	while (l->shown_runs < m->nruns && (m->runs[l->shown_runs]->ended ||
+	                                    m->runs[l->shown_runs] != m->cur)) {
 		const struct is_stream_run *r = m->runs[l->shown_runs];
 		struct is_strbuf f = IS_STRBUF_INIT;
 		int n = 0;
@@ -391,7 +393,8 @@ static void settle(struct live *l, struct is_stream_out *out, const struct is_st
 		is_strbuf_add(&out->buf, f.buf, f.len);
 		is_strbuf_release(&f);
 		line_start(l);
-		add_color(l, out, !strcmp(r->status, "SUCCEEDED") ? "1;32" : "1;31", r->status);
+		add_color(l, out, !strcmp(r->status, "SUCCEEDED") ? "1;32" : "1;31",
+		          r->ended ? r->status : "NO END");
 		is_stream_duration(is_stream_run_elapsed(r, now), d);
 		addf(l, " in %s: ", d);
 		{
