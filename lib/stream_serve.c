@@ -262,6 +262,8 @@ struct is_stream_server *is_stream_serve_start(const char *addr_port, const char
 	s->keepalive_ms = (unsigned)env_long("IS_STREAM_KEEPALIVE_MS", 1, 30000, KEEPALIVE_MS);
 	s->client_lag = (size_t)env_long("IS_STREAM_CLIENT_LAG", 1, IS_STREAM_SERVE_HISTORY,
 	                                 IS_STREAM_SERVE_CLIENT_LAG);
+	s->stall_ms = (unsigned)env_long("IS_STREAM_STALL_MS", 1, 600000,
+	                                 IS_STREAM_SERVE_CLIENT_STALL_MS);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	is_ss_log_init(&s->log, IS_STREAM_SERVE_HISTORY);

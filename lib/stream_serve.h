@@ -17,16 +17,20 @@
  *
  * Publishing never blocks the caller on a client: it formats the record,
  * appends it to a shared, bounded history under a mutex and signals the
- * server's thread. Each client is a cursor into that history; one that falls
- * more than IS_STREAM_SERVE_CLIENT_LAG records behind what was published
- * since it connected (or whose next record has left the history) is dropped,
- * with a line on stderr.
+ * server's thread. Each client is a cursor into that history, so a client
+ * costs no copy of it; one that is more than IS_STREAM_SERVE_CLIENT_LAG
+ * records behind what was published since it connected and has taken nothing
+ * for IS_STREAM_SERVE_CLIENT_STALL_MS, or whose next record has left the
+ * history, is dropped, with a line on stderr. (A reader that keeps reading
+ * is not dropped for a burst it is still catching up with.)
  */
 
 /* Records kept for replay; older ones are forgotten (ids keep counting). */
 #define IS_STREAM_SERVE_HISTORY 100000
-/* Records a client may fall behind before it is dropped. */
+/* Records a client may fall behind, and for how long it may take nothing
+ * while it is that far behind, before it is dropped. */
 #define IS_STREAM_SERVE_CLIENT_LAG 20000
+#define IS_STREAM_SERVE_CLIENT_STALL_MS 2000
 
 struct is_stream_server;
 

@@ -90,6 +90,7 @@ struct is_stream_server {
 	uint64_t signaled;        /* publications the pump has not looked at */
 	unsigned keepalive_ms;
 	size_t client_lag;         /* IS_STREAM_SERVE_CLIENT_LAG unless the test says */
+	unsigned stall_ms;         /* IS_STREAM_SERVE_CLIENT_STALL_MS, likewise */
 	struct is_ss_log log;
 	struct is_ss_metrics metrics;
 	struct is_ss_client *clients;

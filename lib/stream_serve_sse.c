@@ -17,9 +17,9 @@
  * client's socket can take them, and the reader copies frames from the log
  * under the mutex. When there is nothing to send the connection is
  * suspended, and the pump thread (stream_serve.c) resumes it when something
- * is published or a keep-alive is due. A client that falls more than
- * s->client_lag (IS_STREAM_SERVE_CLIENT_LAG) records behind what was published since it
- * connected, or whose next record the log has forgotten, is dropped: its
+ * is published or a keep-alive is due. A client more than client_lag records
+ * behind what was published since it connected that has taken nothing for
+ * stall_ms, or whose next record the log has forgotten, is dropped: its
  * socket is shut down and MHD closes it. The publisher never waits on any
  * of this.
  */
@@ -234,9 +234,10 @@ size_t is_ss_sse_sweep(struct is_stream_server *s, struct MHD_Connection ***wake
 		if (c->dropped || c->refs < 2)
 			continue;
 		if (!c->suspended) {
-			if (lag(s, c) > s->client_lag) {
-				snprintf(why, sizeof(why), "more than %zu records behind",
-				         s->client_lag);
+			if (lag(s, c) > s->client_lag && now - c->last_write_ms >= s->stall_ms) {
+				snprintf(why, sizeof(why),
+				         "more than %zu records behind, nothing taken for %u ms",
+				         s->client_lag, s->stall_ms);
 				drop(s, c, why);
 			}
 			continue;

@@ -12,14 +12,12 @@ PLAYWRIGHT_VERSION=1.55.0
 # serve_start NAME [ARGS...]: starts the server on a free loopback port with
 # standard input from $T/NAME.in (a FIFO when the test feeds it live) and
 # sets $URL. Standard error goes to $T/NAME.err; the pid is in $T/NAME.pid.
-# While is-stream has no --serve yet, the unit driver stands in.
+# Where is-stream has no --serve (an older build), the unit driver stands in.
 serve_start() {
 	w_name=$1
 	shift
 	if is-stream --help 2>/dev/null | grep -q -- '--serve'; then
-		IS_SHARE_DIR=$TOP/share
-		export IS_SHARE_DIR
-		set -- is-stream --serve 127.0.0.1:0 "$@"
+		set -- is-stream --serve 127.0.0.1:0 --share "$TOP/share" "$@"
 	else
 		set -- "$IS_UNIT/test_stream_serve" --serve 127.0.0.1:0 --share "$TOP/share"
 	fi
