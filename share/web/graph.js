@@ -178,9 +178,9 @@ function draw() {
   const gEdges = document.getElementById('edges');
   const gNodes = document.getElementById('nodes');
   const { pos, boxes, width, height } = layout();
-  svg.setAttribute('width', width);
-  svg.setAttribute('height', height);
+  /* Natural size, scaled down to fit the window when wider. */
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.style.maxWidth = `${width}px`;
   gGroups.replaceChildren();
   gEdges.replaceChildren();
   gNodes.replaceChildren();

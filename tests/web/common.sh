@@ -7,7 +7,7 @@ WEB=$TOP/tests/web
 # it did not install itself.
 WEB_PREFIX=$TOP/tests/.cache/web
 EVENTSOURCE_VERSION=4.1.1
-PLAYWRIGHT_VERSION=1.55.0
+PLAYWRIGHT_VERSION=1.56.1
 
 # serve_start NAME [ARGS...]: starts the server on a free loopback port with
 # standard input from $T/NAME.in (a FIFO when the test feeds it live) and
