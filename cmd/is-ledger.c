@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "ledger.h"
 #include "ledger_cmd.h"
+#include "ledger_query.h"
 #include "xalloc.h"
 
 enum { OPT_DB = 256 };
@@ -30,6 +31,21 @@ static const struct is_ledger_subcommand subcommands[] = {
 	  &is_ledger_cli_locks },
 	{ "next-run-id", is_ledger_cmd_next_run_id, "allocate a run id from the "
 	  "ledger's sequence (for is-exec --run-id)", &is_ledger_cli_next_run_id },
+	{ "runs", is_ledger_cmd_runs, "list the runs, oldest first", &is_ledger_cli_runs },
+	{ "events", is_ledger_cmd_events, "write a run's records; --follow as they "
+	  "commit", &is_ledger_cli_events },
+	{ "state", is_ledger_cmd_state, "state records of an instant (for is-graph "
+	  "--prior)", &is_ledger_cli_state },
+	{ "history", is_ledger_cmd_history, "every version of a resource",
+	  &is_ledger_cli_history },
+	{ "diff", is_ledger_cmd_diff, "what changed between two instants",
+	  &is_ledger_cli_diff },
+	{ "graph", is_ledger_cmd_graph, "the recorded topology of an instant",
+	  &is_ledger_cli_graph },
+	{ "search", is_ledger_cmd_search, "full-text search of the recorded states",
+	  &is_ledger_cli_search },
+	{ "downstream", is_ledger_cmd_downstream, "what depends on a resource "
+	  "(blast radius)", &is_ledger_cli_downstream },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -44,7 +44,7 @@ _is_ledger()
 		esac
 		case $cur in
 		-*) COMPREPLY=($(compgen -W '--db --help --version' -- "$cur")) ;;
-		*) COMPREPLY=($(compgen -W 'record verify lock unlock locks next-run-id' -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W 'record verify lock unlock locks next-run-id runs events state history diff graph search downstream' -- "$cur")) ;;
 		esac
 		;;
 	record)
@@ -99,6 +99,82 @@ _is_ledger()
 		esac
 		case $cur in
 		-*) COMPREPLY=($(compgen -W '--owner --help --version' -- "$cur")) ;;
+		esac
+		;;
+	runs)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --help --version' -- "$cur")) ;;
+		esac
+		;;
+	events)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		--run) return ;;
+		--interval) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --run --follow --interval --help --version' -- "$cur")) ;;
+		esac
+		;;
+	state)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		--at) return ;;
+		--run) return ;;
+		--id) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --at --run --id --help --version' -- "$cur")) ;;
+		esac
+		;;
+	history)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --help --version' -- "$cur")) ;;
+		esac
+		;;
+	diff)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		--from) return ;;
+		--to) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --from --to --help --version' -- "$cur")) ;;
+		esac
+		;;
+	graph)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table dot' -- "$cur")); return ;;
+		--at) return ;;
+		--run) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --at --run --help --version' -- "$cur")) ;;
+		esac
+		;;
+	search)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table' -- "$cur")); return ;;
+		--limit) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --raw --limit --help --version' -- "$cur")) ;;
+		esac
+		;;
+	downstream)
+		case $prev in
+		--format|-f) COMPREPLY=($(compgen -W 'ndjson table dot' -- "$cur")); return ;;
+		--at) return ;;
+		--run) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W '--format --at --run --help --version' -- "$cur")) ;;
 		esac
 		;;
 	esac

@@ -37,7 +37,7 @@ _infrastream_ledger() {
 		'--db[the ledger database (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)]:PATH:_files' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
-		'1:subcommand:((record\:"store run and event records from stdin, pass them on once durable" verify\:"check the hash chain and the append-only triggers" lock\:"take a named lock (a stack) for an owner" unlock\:"release a lock held by an owner" locks\:"list the current lock holders" next-run-id\:"allocate a run id from the ledger'\''s sequence (for is-exec --run-id)"))' \
+		'1:subcommand:((record\:"store run and event records from stdin, pass them on once durable" verify\:"check the hash chain and the append-only triggers" lock\:"take a named lock (a stack) for an owner" unlock\:"release a lock held by an owner" locks\:"list the current lock holders" next-run-id\:"allocate a run id from the ledger'\''s sequence (for is-exec --run-id)" runs\:"list the runs, oldest first" events\:"write a run'\''s records; --follow as they commit" state\:"state records of an instant (for is-graph --prior)" history\:"every version of a resource" diff\:"what changed between two instants" graph\:"the recorded topology of an instant" search\:"full-text search of the recorded states" downstream\:"what depends on a resource (blast radius)"))' \
 		'*:: :->args'
 	[[ $state == args ]] || return
 	case $words[1] in
@@ -73,6 +73,60 @@ _infrastream_ledger() {
 		'*: :' ;;
 	next-run-id) _arguments -s \
 		'--owner[who asks (kept in run_ids) (default $USER@host)]:WHO:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	runs) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	events) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'--run[the run (default\: the latest)]:ID:' \
+		'--follow[keep writing events as they commit, until the run ends]' \
+		'--interval[--follow polls every MS milliseconds (default 100)]:MS:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	state) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'--at[as of TIME\: RFC 3339, a run id, '\''now'\'' or -1h30m]:TIME:' \
+		'--run[as the run ID left it (at its end)]:ID:' \
+		'--id[only this resource (repeatable)]:ID:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	history) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	diff) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'--from[the earlier instant (default\: the beginning)]:TIME:' \
+		'--to[the later instant (default\: now)]:TIME:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	graph) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table dot (default ndjson)]:FORMAT:(ndjson table dot)' \
+		'--at[as of TIME\: RFC 3339, a run id, '\''now'\'' or -1h30m]:TIME:' \
+		'--run[as the run ID left it (at its end)]:ID:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	search) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table (default ndjson)]:FORMAT:(ndjson table)' \
+		'--raw[TEXT is an FTS5 query (OR, NEAR, prefix*)]' \
+		'--limit[at most N resources]:N:' \
+		'(-h --help)'{-h,--help}'[show this help and exit]' \
+		'--version[show the version and exit]' \
+		'*: :' ;;
+	downstream) _arguments -s \
+		'(-f --format)'{-f,--format}'[output format\: ndjson table dot (default ndjson)]:FORMAT:(ndjson table dot)' \
+		'--at[as of TIME\: RFC 3339, a run id, '\''now'\'' or -1h30m]:TIME:' \
+		'--run[as the run ID left it (at its end)]:ID:' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
 		'*: :' ;;

@@ -1,0 +1,359 @@
+/*
+ * The recorded topology. "is-ledger graph [--at TIME]" writes one "node"
+ * record per resource that existed then, with the deps recorded for it, or
+ * the graph in DOT. "is-ledger downstream ID [--at TIME]" is the blast
+ * radius of ID: everything that depends on it, directly or through others,
+ * with its distance from ID. The walk is breadth-first over the reversed
+ * edges with a queue of its own, so a chain of any depth costs no stack.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "ledger_query.h"
+#include "strbuf.h"
+#include "xalloc.h"
+#include "banned.h"
+
+static const struct is_table_col node_cols[] = {
+	{ "ID", "id", IS_COL_TEXT },
+	{ "KIND", "kind", IS_COL_TEXT },
+	{ "DEPS", "deps", IS_COL_LIST },
+	{ "RUN", "run", IS_COL_TEXT },
+	{ "AT", "at", IS_COL_TIME },
+	{ NULL, NULL, 0 }
+};
+
+static const struct is_table_col downstream_cols[] = {
+	{ "DISTANCE", "distance", IS_COL_TEXT },
+	{ "ID", "id", IS_COL_TEXT },
+	{ "KIND", "kind", IS_COL_TEXT },
+	{ "VIA", "via", IS_COL_LIST },
+	{ NULL, NULL, 0 }
+};
+
+static void add_string(struct is_strbuf *sb, const char *v)
+{
+	if (v)
+		is_json_dump_string(sb, v, strlen(v));
+	else
+		is_strbuf_adds(sb, "null");
+}
+
+static void add_list(struct is_strbuf *sb, char *const *v, size_t n)
+{
+	size_t i;
+
+	is_strbuf_addch(sb, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			is_strbuf_addch(sb, ',');
+		add_string(sb, v[i]);
+	}
+	is_strbuf_addch(sb, ']');
+}
+
+/*
+ * {"type":"node","v":1,"id","kind","deps","run","at"} and, for downstream,
+ * "distance" and "via" (the deps that put it in the blast radius).
+ */
+static int emit_node(struct is_ledger_out *o, const struct is_ledger_version *s,
+                     long distance, char *const *via, size_t nvia, struct is_strbuf *sb)
+{
+	is_strbuf_reset(sb);
+	is_strbuf_adds(sb, "{\"type\":\"node\",\"v\":1,\"id\":");
+	add_string(sb, s->id);
+	is_strbuf_adds(sb, ",\"kind\":");
+	add_string(sb, s->kind);
+	is_strbuf_adds(sb, ",\"deps\":");
+	add_list(sb, s->deps, s->ndeps);
+	is_strbuf_adds(sb, ",\"run\":");
+	add_string(sb, s->run);
+	is_strbuf_adds(sb, ",\"at\":");
+	add_string(sb, s->at);
+	if (distance >= 0) {
+		is_strbuf_addf(sb, ",\"distance\":%ld,\"via\":", distance);
+		add_list(sb, via, nvia);
+	}
+	is_strbuf_addch(sb, '}');
+	return is_ledger_out_text(o, sb->buf, sb->len);
+}
+
+static void dot_quote(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+/*
+ * Edges run from a dependency to what depends on it, as in is-graph's DOT.
+ * A dependency that is not a recorded resource (a group gate, or something
+ * gone) is drawn dashed. keep, when not NULL, says which states to draw.
+ */
+static int write_dot(FILE *fp, const struct is_ledger_snapshot *s, const char *keep)
+{
+	size_t i, j;
+
+	fputs("digraph ledger {\n  rankdir=LR;\n"
+	      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\", "
+	      "fontname=\"Helvetica\"];\n", fp);
+	for (i = 0; i < s->n; i++) {
+		if (keep && !keep[i])
+			continue;
+		fputs("  ", fp);
+		dot_quote(fp, s->v[i].id);
+		fputs(";\n", fp);
+	}
+	for (i = 0; i < s->n; i++) {
+		if (keep && !keep[i])
+			continue;
+		for (j = 0; j < s->v[i].ndeps; j++) {
+			const char *d = s->v[i].deps[j];
+
+			if (!is_ledger_snapshot_find(s, d)) {
+				fputs("  ", fp);
+				dot_quote(fp, d);
+				fputs(" [style=dashed];\n", fp);
+			}
+			fputs("  ", fp);
+			dot_quote(fp, d);
+			fputs(" -> ", fp);
+			dot_quote(fp, s->v[i].id);
+			fputs(";\n", fp);
+		}
+	}
+	fputs("}\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+static int load_at(const struct is_ledger_query *q, struct is_ledger_snapshot *snap,
+                   char at[32], struct is_error *err)
+{
+	int rc;
+
+	if (is_ledger_query_begin(q, err) < 0)
+		return -1;
+	rc = is_ledger_query_instant(q, q->at, q->run, at, err);
+	if (rc == 0)
+		rc = is_ledger_snapshot_load(q, at, NULL, 0, 0, snap, err);
+	is_ledger_query_end(q);
+	return rc;
+}
+
+int is_ledger_query_graph(const struct is_ledger_query *q, struct is_error *err)
+{
+	struct is_ledger_snapshot snap;
+	struct is_ledger_out out;
+	struct is_strbuf sb;
+	char at[32];
+	size_t i;
+	int rc = 0;
+
+	if (load_at(q, &snap, at, err) < 0)
+		return -1;
+	if (q->format == IS_QFORMAT_DOT) {
+		rc = write_dot(q->fp, &snap, NULL);
+		is_ledger_snapshot_release(&snap);
+		return rc < 0 ? is_error_set(err, "output", NULL, 0, 0,
+		                             "cannot write the output") : 0;
+	}
+	is_ledger_out_init(&out, q, node_cols, 0);
+	is_strbuf_init(&sb, 256);
+	for (i = 0; i < snap.n && rc == 0; i++)
+		rc = emit_node(&out, &snap.v[i], -1, NULL, 0, &sb);
+	is_strbuf_release(&sb);
+	is_ledger_snapshot_release(&snap);
+	if (rc < 0) {
+		is_ledger_out_release(&out);
+		return is_error_set(err, "output", NULL, 0, 0, "cannot write the output");
+	}
+	return is_ledger_out_finish(&out, err);
+}
+
+/* A reversed edge: dependent depends on dep. */
+struct redge {
+	const char *dep;
+	size_t dependent;
+};
+
+static int by_dep(const void *a, const void *b)
+{
+	const struct redge *x = a, *y = b;
+	int c = strcmp(x->dep, y->dep);
+
+	return c ? c : (x->dependent > y->dependent) - (x->dependent < y->dependent);
+}
+
+/* The first reversed edge whose dep is name (edges sorted by dep), or n. */
+static size_t first_edge(const struct redge *e, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(e[mid].dep, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct walk {
+	long *distance;        /* per state: -1 when not reached */
+	size_t *order, norder; /* the states reached, in the order reached */
+};
+
+/*
+ * Breadth first from name. The queue is order itself: the states reached so
+ * far, each expanded once, so memory is one slot per state whatever the depth.
+ */
+static void bfs(const struct is_ledger_snapshot *s, const struct redge *e, size_t ne,
+                const char *name, const struct is_ledger_version *start, struct walk *w)
+{
+	size_t head = 0, k;
+	const char *from = name;
+	long d = 0;
+
+	for (;;) {
+		for (k = first_edge(e, ne, from); k < ne && !strcmp(e[k].dep, from); k++) {
+			if (w->distance[e[k].dependent] >= 0 ||
+			    (start && &s->v[e[k].dependent] == start))
+				continue;
+			w->distance[e[k].dependent] = d + 1;
+			w->order[w->norder++] = e[k].dependent;
+		}
+		if (head == w->norder)
+			break;
+		d = w->distance[w->order[head]];
+		from = s->v[w->order[head++]].id;
+	}
+}
+
+struct reached {
+	long distance;
+	const char *id;
+	size_t state;
+};
+
+static int by_distance(const void *a, const void *b)
+{
+	const struct reached *x = a, *y = b;
+
+	if (x->distance != y->distance)
+		return x->distance < y->distance ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* The states reached, by distance and then id. */
+static void sort_reached(struct walk *w, const struct is_ledger_snapshot *s)
+{
+	struct reached *r = is_xmalloc((w->norder + 1) * sizeof(*r));
+	size_t i;
+
+	for (i = 0; i < w->norder; i++) {
+		r[i].distance = w->distance[w->order[i]];
+		r[i].id = s->v[w->order[i]].id;
+		r[i].state = w->order[i];
+	}
+	qsort(r, w->norder, sizeof(*r), by_distance);
+	for (i = 0; i < w->norder; i++)
+		w->order[i] = r[i].state;
+	free(r);
+}
+
+static int emit_reached(const struct is_ledger_query *q, const struct is_ledger_snapshot *s,
+                        const struct walk *w, const char *name)
+{
+	struct is_ledger_out out;
+	struct is_strbuf sb;
+	struct is_error err = IS_ERROR_INIT;
+	char **via = is_xmalloc(sizeof(*via));
+	char *keep;
+	size_t i, j, nvia, cap = 1;
+	int rc = 0;
+
+	if (q->format == IS_QFORMAT_DOT) {
+		keep = is_xcalloc(s->n + 1, 1);
+		for (i = 0; i < w->norder; i++)
+			keep[w->order[i]] = 1;
+		rc = write_dot(q->fp, s, keep);
+		free(keep);
+		free(via);
+		return rc;
+	}
+	is_ledger_out_init(&out, q, downstream_cols, 0);
+	is_strbuf_init(&sb, 256);
+	for (i = 0; i < w->norder && rc == 0; i++) {
+		const struct is_ledger_version *st = &s->v[w->order[i]];
+		const struct is_ledger_version *d;
+		long dist = w->distance[w->order[i]];
+
+		/* via: its deps one step nearer to the start (or the start itself). */
+		via = is_xgrow(via, &cap, st->ndeps + 1, sizeof(*via));
+		for (j = nvia = 0; j < st->ndeps; j++) {
+			d = is_ledger_snapshot_find(s, st->deps[j]);
+			if (dist == 1 ? !strcmp(st->deps[j], name)
+			              : d && w->distance[d - s->v] == dist - 1)
+				via[nvia++] = st->deps[j];
+		}
+		rc = emit_node(&out, st, dist, via, nvia, &sb);
+	}
+	is_strbuf_release(&sb);
+	free(via);
+	if (rc < 0) {
+		is_ledger_out_release(&out);
+		return -1;
+	}
+	rc = is_ledger_out_finish(&out, &err);
+	is_error_release(&err);
+	return rc;
+}
+
+int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error *err)
+{
+	struct is_ledger_snapshot snap;
+	const struct is_ledger_version *start;
+	struct redge *e = NULL;
+	struct walk w;
+	size_t i, j, ne = 0, cap = 0, k;
+	char at[32];
+	int rc = 0;
+
+	if (load_at(q, &snap, at, err) < 0)
+		return -1;
+	for (i = 0; i < snap.n; i++)
+		for (j = 0; j < snap.v[i].ndeps; j++) {
+			e = is_xgrow(e, &cap, ne + 1, sizeof(*e));
+			e[ne].dep = snap.v[i].deps[j];
+			e[ne++].dependent = i;
+		}
+	if (ne)
+		qsort(e, ne, sizeof(*e), by_dep);
+	start = is_ledger_snapshot_find(&snap, q->operand);
+	k = first_edge(e, ne, q->operand);
+	if (!start && !(k < ne && !strcmp(e[k].dep, q->operand))) {
+		rc = is_error_set(err, "ledger-no-resource", NULL, 0, 0,
+		                  "no resource '%s' in the ledger at %s", q->operand, at);
+	} else {
+		w.distance = is_xmalloc((snap.n + 1) * sizeof(*w.distance));
+		w.order = is_xmalloc((snap.n + 1) * sizeof(*w.order));
+		w.norder = 0;
+		for (i = 0; i < snap.n; i++)
+			w.distance[i] = -1;
+		bfs(&snap, e, ne, q->operand, start, &w);
+		sort_reached(&w, &snap);
+		if (emit_reached(q, &snap, &w, q->operand) < 0)
+			rc = is_error_set(err, "output", NULL, 0, 0, "cannot write the output");
+		free(w.distance);
+		free(w.order);
+	}
+	free(e);
+	is_ledger_snapshot_release(&snap);
+	return rc;
+}

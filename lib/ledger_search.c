@@ -1,0 +1,151 @@
+/*
+ * "is-ledger search TEXT": full-text search (SQLite FTS5, the states_fts
+ * index over ids, kinds, labels and specs of every recorded version). Each
+ * word of TEXT is searched as a phrase of its own, so "Noop/web" or
+ * "env:prod" need no FTS quoting, and every word must match; --raw passes
+ * TEXT to FTS5 as it is (NEAR, OR, prefix*). A resource is written once, as
+ * its newest version that matches, best match first, as a state record with
+ * "rank" (FTS5's bm25: lower is better) and "current" (that version is what
+ * exists now).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_query.h"
+#include "strbuf.h"
+#include "xalloc.h"
+#include "banned.h"
+
+static const struct is_table_col search_cols[] = {
+	{ "ID", "id", IS_COL_TEXT },
+	{ "KIND", "kind", IS_COL_TEXT },
+	{ "AT", "at", IS_COL_TIME },
+	{ "RUN", "run", IS_COL_TEXT },
+	{ "CURRENT", "current", IS_COL_FLAG },
+	{ "LABELS", "labels", IS_COL_TEXT },
+	{ NULL, NULL, 0 }
+};
+
+/* Each whitespace-separated word as an FTS5 string ("" doubles a quote). */
+static void phrases(const char *text, struct is_strbuf *sb)
+{
+	const char *p = text;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		if (sb->len)
+			is_strbuf_addch(sb, ' ');
+		is_strbuf_addch(sb, '"');
+		for (; *p && *p != ' ' && *p != '\t' && *p != '\n'; p++) {
+			if (*p == '"')
+				is_strbuf_addch(sb, '"');
+			is_strbuf_addch(sb, *p);
+		}
+		is_strbuf_addch(sb, '"');
+	}
+}
+
+struct hit {
+	struct is_ledger_version s;
+	double rank;
+	int current;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->s.id, y->s.id);
+}
+
+/* Rows come by resource, newest first: the first of each resource is kept. */
+static int collect(const struct is_ledger_query *q, sqlite3_stmt *st, struct hit **hits,
+                   size_t *n, struct is_error *err)
+{
+	size_t cap = 0;
+	const char *id;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = (const char *)sqlite3_column_text(st, 1);
+		if (*n && id && !strcmp((*hits)[*n - 1].s.id, id))
+			continue;
+		*hits = is_xgrow(*hits, &cap, *n + 1, sizeof(**hits));
+		memset(&(*hits)[*n], 0, sizeof(**hits));
+		is_ledger_version_from_row(&(*hits)[*n].s, st);
+		(*hits)[*n].rank = sqlite3_column_double(st, 11);
+		(*hits)[*n].current = sqlite3_column_int(st, 12);
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		const char *msg = sqlite3_errmsg(q->lg->db);
+
+		return is_error_set(err, "ledger-search", NULL, 0, 0, "cannot search for '%s': %s",
+		                    q->operand, msg);
+	}
+	return 0;
+}
+
+int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
+{
+	static const char sql[] =
+		"SELECT " IS_LEDGER_STATE_COLUMNS ", m.rank,"
+		" s.deleted = 0 AND s.seq = (SELECT t.seq FROM states t"
+		"  WHERE t.resource = s.resource ORDER BY t.at DESC, t.seq DESC LIMIT 1)"
+		" FROM (SELECT rowid, rank FROM states_fts WHERE states_fts MATCH ?1) m"
+		" JOIN states s ON s.seq = m.rowid"
+		" ORDER BY s.resource, s.at DESC, s.seq DESC";
+	struct is_strbuf match, sb;
+	struct is_ledger_out out;
+	struct hit *hits = NULL;
+	sqlite3_stmt *st;
+	size_t n = 0, i;
+	int rc = 0;
+
+	is_strbuf_init(&match, 64);
+	if (q->raw)
+		is_strbuf_adds(&match, q->operand);
+	else
+		phrases(q->operand, &match);
+	if (!match.len) {
+		is_strbuf_release(&match);
+		return is_error_set(err, "ledger-search", NULL, 0, 0, "nothing to search for");
+	}
+	if (is_ledger_query_begin(q, err) < 0 ||
+	    is_ledger_query_prepare(q, sql, &st, err) < 0) {
+		is_ledger_query_end(q);
+		is_strbuf_release(&match);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, match.buf, (int)match.len, SQLITE_STATIC);
+	rc = collect(q, st, &hits, &n, err);
+	sqlite3_finalize(st);
+	is_ledger_query_end(q);
+	is_strbuf_release(&match);
+	qsort(hits, n, sizeof(*hits), by_rank);
+	is_ledger_out_init(&out, q, search_cols, 0);
+	is_strbuf_init(&sb, 1024);
+	for (i = 0; i < n && rc == 0 && (!q->limit || i < (size_t)q->limit); i++) {
+		is_strbuf_reset(&sb);
+		is_ledger_version_record(&hits[i].s, &sb);
+		sb.len--;   /* the closing brace: two more fields */
+		is_strbuf_addf(&sb, ",\"rank\":%.6g,\"current\":%s}", hits[i].rank,
+		               hits[i].current ? "true" : "false");
+		if (is_ledger_out_text(&out, sb.buf, sb.len) < 0)
+			rc = is_error_set(err, "output", NULL, 0, 0, "cannot write the output");
+	}
+	for (i = 0; i < n; i++)
+		is_ledger_version_release(&hits[i].s);
+	free(hits);
+	is_strbuf_release(&sb);
+	if (rc < 0) {
+		is_ledger_out_release(&out);
+		return -1;
+	}
+	return is_ledger_out_finish(&out, err);
+}
