@@ -109,6 +109,26 @@ const struct is_command is_ledger_cli_downstream = {
 	downstream_options, NULL, NULL
 };
 
+/* A TIME that cannot be read is bad usage (exit 2), found before any query. */
+static int check_time(const struct is_command *cli, const char *text, int *code)
+{
+	struct is_error err = IS_ERROR_INIT;
+	const char *c;
+	int64_t ms;
+
+	if (!text)
+		return 0;
+	for (c = text; *c >= '0' && *c <= '9'; c++)
+		;
+	if (*text && !*c)
+		return 0;
+	if (is_ledger_time_parse(text, is_ledger_now_ms(), &ms, &err) == 0)
+		return 0;
+	*code = is_cli_usage_error(cli, "%s", err.message);
+	is_error_release(&err);
+	return -1;
+}
+
 struct parsed {
 	struct is_ledger_query q;
 	const char **ids;
@@ -166,6 +186,9 @@ static int parse(const struct is_command *cli, struct is_ledger *lg, int argc,
 		*code = is_cli_usage_error(cli, "--at and --run cannot go together");
 		return -1;
 	}
+	if (check_time(cli, p->q.at, code) < 0 || check_time(cli, p->q.from, code) < 0 ||
+	    check_time(cli, p->q.to, code) < 0)
+		return -1;
 	return 0;
 }
 
