@@ -127,7 +127,8 @@ int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
 	sqlite3_finalize(st);
 	is_ledger_query_end(q);
 	is_strbuf_release(&match);
-	qsort(hits, n, sizeof(*hits), by_rank);
+	if (n > 0)
+		qsort(hits, n, sizeof(*hits), by_rank);
 	is_ledger_out_init(&out, q, search_cols, 0);
 	is_strbuf_init(&sb, 1024);
 	for (i = 0; i < n && rc == 0 && (!q->limit || i < (size_t)q->limit); i++) {

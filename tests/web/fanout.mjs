@@ -1,4 +1,4 @@
-// Many SSE clients at once for tests/t5110-serve-load.sh, on plain node:http.
+// Many SSE clients at once for tests/t5110-serve-load-slow.sh, on plain node:http.
 //   node fanout.mjs URL CLIENTS COUNT
 // Opens CLIENTS connections to URL, counts the "id: " frames each receives
 // and prints one JSON line when every client has COUNT of them (or after

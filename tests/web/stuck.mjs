@@ -1,4 +1,4 @@
-// A client of /events that never reads (tests/t5110-serve-load.sh): sends
+// A client of /events that never reads (tests/t5110-serve-load-slow.sh): sends
 // the request, pauses its socket with a small receive buffer, and stays
 // until it is killed.
 import net from 'node:net';
