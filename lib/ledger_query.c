@@ -96,6 +96,9 @@ int is_ledger_query_begin(const struct is_ledger_query *q, struct is_error *err)
 {
 	if (is_ledger_open(q->lg, err) < 0)
 		return -1;
+	/* Pages mapped, not read() into a cache: a quarter of a state query's
+	 * time was the kernel copying pages. Per connection; the file is as it was. */
+	sqlite3_exec(q->lg->db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
 	return is_ledger_exec(q->lg, "BEGIN", err);
 }
 
@@ -171,62 +174,87 @@ int is_ledger_query_instant(const struct is_ledger_query *q, const char *at,
 	return is_ledger_time_canon(at, is_ledger_now_ms(), out, err);
 }
 
-static char *column_dup(sqlite3_stmt *st, int col)
+static int by_string(const void *a, const void *b)
 {
-	const unsigned char *v = sqlite3_column_text(st, col);
-
-	return v ? is_xstrdup((const char *)v) : NULL;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 void is_ledger_version_release(struct is_ledger_version *s)
 {
-	size_t i;
-
-	free(s->id);
-	free(s->kind);
-	free(s->run);
-	free(s->at);
-	free(s->hash);
-	free(s->spec);
-	free(s->outputs);
-	free(s->labels);
-	for (i = 0; i < s->ndeps; i++)
-		free(s->deps[i]);
-	free(s->deps);
+	free(s->mem);
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * One allocation per version: the deps array, then every string, copied from
+ * the row (a state query makes ten thousand of these; malloc and free were a
+ * third of its time when each string had its own).
+ */
 void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st)
 {
-	const char *deps = (const char *)sqlite3_column_text(st, 10);
-	json_t *arr = deps ? json_loads(deps, 0, NULL) : NULL, *d;
-	size_t i;
+	static const int cols[] = { 1, 2, 3, 4, 6, 7, 8, 9, 10 };
+	const char *text[11] = { 0 }, *p, *nl;
+	size_t len[11] = { 0 }, total = 0, n = 0, i;
+	char *at;
 
 	is_ledger_version_release(s);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		text[cols[i]] = (const char *)sqlite3_column_text(st, cols[i]);
+		len[cols[i]] = (size_t)sqlite3_column_bytes(st, cols[i]);
+		total += len[cols[i]] + 1;
+	}
+	for (p = text[10]; p && *p; p++)
+		n += *p == '\n';
+	if (text[10] && *text[10])
+		n++;
+	s->mem = is_xmalloc((n + 1) * sizeof(char *) + total);
+	s->deps = (char **)s->mem;
+	at = s->mem + (n + 1) * sizeof(char *);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) - 1; i++) {
+		const char *t = text[cols[i]];
+		char **field[] = { &s->id, &s->kind, &s->run, &s->at, &s->hash, &s->spec,
+		                   &s->outputs, &s->labels };
+
+		/* id and at are never NULL in the schema; "" all the same. */
+		if (!t && (i == 0 || i == 3)) {
+			*at = '\0';
+			*field[i] = at++;
+			continue;
+		}
+		if (!t) {
+			*field[i] = NULL;
+			continue;
+		}
+		memcpy(at, t, len[cols[i]]);
+		at[len[cols[i]]] = '\0';
+		*field[i] = at;
+		at += len[cols[i]] + 1;
+	}
 	s->seq = sqlite3_column_int64(st, 0);
-	s->id = column_dup(st, 1);
-	s->kind = column_dup(st, 2);
-	s->run = column_dup(st, 3);
-	s->at = column_dup(st, 4);
 	s->deleted = sqlite3_column_int(st, 5);
-	s->hash = column_dup(st, 6);
-	s->spec = column_dup(st, 7);
-	s->outputs = column_dup(st, 8);
-	s->labels = column_dup(st, 9);
-	if (!s->id)
-		s->id = is_xstrdup("");
-	if (!s->at)
-		s->at = is_xstrdup("");
-	s->deps = is_xmalloc((json_array_size(arr) + 1) * sizeof(*s->deps));
-	json_array_foreach(arr, i, d)
-		if (json_is_string(d))
-			s->deps[s->ndeps++] = is_xstrdup(json_string_value(d));
-	json_decref(arr);
+	for (p = text[10]; p && *p; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		memcpy(at, p, (size_t)(nl - p));
+		at[nl - p] = '\0';
+		s->deps[s->ndeps++] = at;
+		at += nl - p + 1;
+	}
+	if (s->ndeps > 1)
+		qsort(s->deps, s->ndeps, sizeof(*s->deps), by_string);
+}
+
+static void add_key(struct is_strbuf *sb, const char *key)
+{
+	is_strbuf_add(sb, ",\"", 2);
+	is_strbuf_adds(sb, key);
+	is_strbuf_add(sb, "\":", 2);
 }
 
 static void add_string(struct is_strbuf *sb, const char *key, const char *v)
 {
-	is_strbuf_addf(sb, ",\"%s\":", key);
+	add_key(sb, key);
 	if (v)
 		is_json_dump_string(sb, v, strlen(v));
 	else
@@ -236,7 +264,7 @@ static void add_string(struct is_strbuf *sb, const char *key, const char *v)
 static void add_raw(struct is_strbuf *sb, const char *key, const char *json,
                     const char *otherwise)
 {
-	is_strbuf_addf(sb, ",\"%s\":", key);
+	add_key(sb, key);
 	is_strbuf_adds(sb, json && *json ? json : otherwise);
 }
 
@@ -265,21 +293,22 @@ void is_ledger_version_record(const struct is_ledger_version *s, struct is_strbu
 	is_strbuf_addch(sb, '}');
 }
 
-static const char all_sql[] =
-	"WITH RECURSIVE ids(r) AS ("
-	" SELECT (SELECT min(resource) FROM states)"
-	" UNION ALL"
-	" SELECT (SELECT min(resource) FROM states WHERE resource > ids.r)"
-	" FROM ids WHERE ids.r IS NOT NULL)"
-	" SELECT " IS_LEDGER_STATE_COLUMNS " FROM ids JOIN states s ON s.seq ="
-	" (SELECT t.seq FROM states t WHERE t.resource = ids.r AND t.at <= ?1"
-	"  ORDER BY t.at DESC, t.seq DESC LIMIT 1)"
-	" WHERE ids.r IS NOT NULL";
-
-static const char one_sql[] =
-	"SELECT " IS_LEDGER_STATE_COLUMNS " FROM states s WHERE s.seq ="
-	" (SELECT t.seq FROM states t WHERE t.resource = ?2 AND t.at <= ?1"
-	"  ORDER BY t.at DESC, t.seq DESC LIMIT 1)";
+/*
+ * The resource just before ?1 in byte order (a blob: after every text) and
+ * its latest version at or before ?2: one execution per resource, two
+ * descents of states(resource, at, seq), the id in column 11 even when the
+ * resource did not exist yet then (the columns of s are NULL).
+ */
+static const char next_sql[] =
+	"SELECT " IS_LEDGER_STATE_COLUMNS ", r.id FROM"
+	" (SELECT max(resource) AS id FROM states WHERE resource < ?1) r"
+	" LEFT JOIN states s ON s.seq = (SELECT t.seq FROM states t"
+	"  WHERE t.resource = r.id AND t.at <= ?2 ORDER BY t.at DESC, t.seq DESC LIMIT 1)";
+/* The latest version of ?1 at or before ?2. */
+static const char at_sql[] =
+	"SELECT " IS_LEDGER_STATE_COLUMNS " FROM states s"
+	" WHERE s.resource = ?1 AND s.at <= ?2"
+	" ORDER BY s.at DESC, s.seq DESC LIMIT 1";
 
 static int by_id(const void *a, const void *b)
 {
@@ -287,20 +316,68 @@ static int by_id(const void *a, const void *b)
 	              ((const struct is_ledger_version *)b)->id);
 }
 
-static int take_rows(const struct is_ledger_query *q, sqlite3_stmt *st, int keep_deleted,
-                     struct is_ledger_snapshot *s, struct is_error *err)
+/* Adds the current row of st to s, unless it is a tombstone not wanted. */
+static void add_row(sqlite3_stmt *st, int keep_deleted, struct is_ledger_snapshot *s)
 {
+	if (!keep_deleted && sqlite3_column_int(st, 5))
+		return;
+	s->v = is_xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+	is_ledger_version_from_row(&s->v[s->n++], st);
+}
+
+/* Steps st once and adds its row. Returns 1 for a row, 0 for none, -1. */
+static int take_row(const struct is_ledger_query *q, sqlite3_stmt *st, int keep_deleted,
+                    struct is_ledger_snapshot *s, struct is_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return is_ledger_fail(q->lg, err, "cannot read the states");
+	add_row(st, keep_deleted, s);
+	return 1;
+}
+
+/* Every resource, from the last id backwards, one statement each. */
+static int load_all(const struct is_ledger_query *q, const char *at, int keep_deleted,
+                    struct is_ledger_snapshot *s, struct is_error *err)
+{
+	struct is_strbuf id = IS_STRBUF_INIT;
+	sqlite3_stmt *st;
+	const char *next;
+	size_t i;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!keep_deleted && sqlite3_column_int(st, 5))
-			continue;
-		s->v = is_xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
-		memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
-		is_ledger_version_from_row(&s->v[s->n++], st);
+	if (is_ledger_query_prepare(q, next_sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_blob(st, 1, "\xff", 1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       (next = (const char *)sqlite3_column_text(st, 11))) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			add_row(st, keep_deleted, s);
+		/* The column's text dies at the reset, and binding needs one first. */
+		is_strbuf_reset(&id);
+		is_strbuf_adds(&id, next);
+		sqlite3_reset(st);
+		if (sqlite3_bind_text(st, 1, id.buf, (int)id.len, SQLITE_STATIC) != SQLITE_OK) {
+			rc = SQLITE_MISUSE;
+			break;
+		}
 	}
-	if (rc != SQLITE_DONE)
+	sqlite3_finalize(st);
+	is_strbuf_release(&id);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return is_ledger_fail(q->lg, err, "cannot read the states");
+	/* Found backwards: turn them round. */
+	for (i = 0; i < s->n / 2; i++) {
+		struct is_ledger_version t = s->v[i];
+
+		s->v[i] = s->v[s->n - 1 - i];
+		s->v[s->n - 1 - i] = t;
+	}
 	return 0;
 }
 
@@ -313,25 +390,28 @@ int is_ledger_snapshot_load(const struct is_ledger_query *q, const char *at,
 	int rc = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (is_ledger_query_prepare(q, ids ? one_sql : all_sql, &st, err) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
 	if (!ids) {
-		rc = take_rows(q, st, keep_deleted, s, err);
-	} else {
-		for (i = 0; i < nids && rc == 0; i++) {
-			sqlite3_reset(st);
-			sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_TRANSIENT);
-			rc = take_rows(q, st, keep_deleted, s, err);
+		if (load_all(q, at, keep_deleted, s, err) < 0) {
+			is_ledger_snapshot_release(s);
+			return -1;
 		}
+		return 0;
+	}
+	if (is_ledger_query_prepare(q, at_sql, &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	for (i = 0; i < nids && rc >= 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_TRANSIENT);
+		rc = take_row(q, st, keep_deleted, s, err);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0) {
 		is_ledger_snapshot_release(s);
 		return -1;
 	}
-	/* The skip scan yields ids in byte order already; --id may repeat them. */
-	if (ids && s->n > 1) {
+	/* --id may name them in any order, and more than once. */
+	if (s->n > 1) {
 		qsort(s->v, s->n, sizeof(*s->v), by_id);
 		for (i = j = 1; i < s->n; i++) {
 			if (!strcmp(s->v[i].id, s->v[j - 1].id))

@@ -139,11 +139,12 @@ int is_ledger_query_instant(const struct is_ledger_query *q, const char *at,
 /* One recorded version of a resource: a row of states with its deps. */
 struct is_ledger_version {
 	int64_t seq;
-	char *id, *kind, *run, *at, *hash;   /* owned; kind, run, hash may be NULL */
-	char *spec, *outputs, *labels;       /* owned JSON text, or NULL */
+	char *id, *kind, *run, *at, *hash;   /* kind, run, hash may be NULL */
+	char *spec, *outputs, *labels;       /* JSON text, or NULL */
 	int deleted;
-	char **deps;                         /* owned, sorted */
+	char **deps;                         /* sorted */
 	size_t ndeps;
+	char *mem;                           /* owned: all of the above lives in it */
 };
 
 /* The resources that existed at an instant, sorted by id. */
@@ -167,16 +168,15 @@ const struct is_ledger_version *is_ledger_snapshot_find(const struct is_ledger_s
 /*
  * Fills a state from the current row of st, whose columns are
  * seq, resource, kind, run, at, deleted, hash, spec, outputs, labels, deps
- * (a JSON array of text). Frees what s held.
+ * (one id per line; ids hold no newline). Frees what s held.
  */
 void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st);
 void is_ledger_version_release(struct is_ledger_version *s);
 /* The columns is_ledger_version_from_row reads, for "SELECT ... FROM states s". */
 #define IS_LEDGER_STATE_COLUMNS \
 	"s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec, " \
-	"s.outputs, s.labels, (SELECT json_group_array(depends_on) FROM " \
-	"(SELECT depends_on FROM state_dependencies WHERE state_seq = s.seq " \
-	"ORDER BY depends_on))"
+	"s.outputs, s.labels, (SELECT group_concat(depends_on, char(10)) " \
+	"FROM state_dependencies WHERE state_seq = s.seq)"
 /*
  * The state record of s, as "is-graph --prior" reads it:
  * {"type":"state","v":1,"id","kind","hash","spec","outputs","deps","labels",
