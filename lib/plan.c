@@ -62,6 +62,9 @@ void is_plan_release(struct is_plan *p)
 	free(p->critical);
 	free(p->members);
 	free(p->mstart);
+	free(p->after);
+	free(p->astart);
+	free(p->alen);
 	free(p->selected);
 	free(p->seq);
 	memset(p, 0, sizeof(*p));
@@ -122,7 +125,8 @@ void is_plan_input_reset(struct is_plan_input *in)
 void is_plan_input_json(struct is_plan_input *in, json_t *rec)
 {
 	static const char *const ours[] = { "level", "order", "critical", "action",
-	                                    "prior", "changes", "members", NULL };
+	                                    "prior", "changes", "members", "after",
+	                                    NULL };
 	json_t *seconds = json_object_get(json_object_get(rec, "metadata"),
 	                                  "expectedSeconds");
 	json_t *src = json_object_get(rec, "source"), *deps = json_object_get(rec, "deps"), *d;

@@ -21,6 +21,9 @@
  * with no record: it depends on the group's deps and on the entry of the
  * group around it, and every member depends on it, so members wait for what
  * their group waits for. n members and m dependents cost n + m edges.
+ * The entries are written nowhere; instead each member of a group with an
+ * entry lists the deps of its group's entry chain as "after", a row per
+ * group, so a reader that sees no entries (is-exec) still waits for them.
  *
  * Records are kept as their input text, not as parsed values: a million
  * parsed records would not fit the memory budget, and a record is written
@@ -83,6 +86,9 @@ struct is_plan {
 	double *critical;
 	uint32_t *members;            /* members of group g: members[mstart[g]..] */
 	size_t *mstart;
+	uint32_t *after;              /* what the members of group g also wait */
+	size_t *astart;               /* for: after[astart[g]..astart[g] + alen[g]) */
+	uint32_t *alen;
 	/* Filled by is_plan_select and is_plan_sequence: */
 	unsigned char *selected;      /* NULL: everything */
 	uint32_t *seq;                /* the output order */

@@ -13,7 +13,8 @@
 #include "banned.h"
 
 static const char *const ours[] = { "level", "order", "critical", "action",
-                                    "prior", "changes", "members", "deps", NULL };
+                                    "prior", "changes", "members", "after", "deps",
+                                    NULL };
 
 static void add_number(struct is_strbuf *sb, double d)
 {
@@ -87,6 +88,11 @@ static void add_fields(struct is_strbuf *sb, const struct is_plan *p, uint32_t v
 	if (n->is_group) {
 		is_strbuf_adds(sb, ",\"members\":");
 		add_ids(sb, p, p->members + p->mstart[v], p->mstart[v + 1] - p->mstart[v]);
+	}
+	/* What its groups wait for: is-exec sees no entries, so it is told. */
+	if (n->parent != IS_GRAPH_NONE && p->alen[n->parent]) {
+		is_strbuf_adds(sb, ",\"after\":");
+		add_ids(sb, p, p->after + p->astart[n->parent], p->alen[n->parent]);
 	}
 	is_strbuf_adds(sb, "}\n");
 }

@@ -266,6 +266,87 @@ static void list_members(struct is_plan *p)
 	free(fill);
 }
 
+struct after_key {
+	const char *id;
+	uint32_t v;
+};
+
+static int by_key_id(const void *a, const void *b)
+{
+	return strcmp(((const struct after_key *)a)->id, ((const struct after_key *)b)->id);
+}
+
+/*
+ * The row of group g, once the row of the group around it is known: g's deps
+ * and that row, sorted by id without repeats. A group without an entry has
+ * an empty row: neither it nor any group around it has deps. keys is scratch
+ * space, grown here.
+ */
+static void after_row(struct is_plan *p, uint32_t g, size_t *used, size_t *cap,
+                      struct after_key **keys, size_t *keys_cap)
+{
+	const struct is_plan_node *n = &p->nodes[g];
+	uint32_t up = n->parent, k;
+	size_t m = 0, i, kept = 0;
+
+	p->astart[g] = *used;
+	p->alen[g] = 0;
+	if (n->gate == IS_GRAPH_NONE)
+		return;
+	if (up != IS_GRAPH_NONE && !p->nodes[up].is_group)
+		up = IS_GRAPH_NONE;
+	*keys = is_xgrow(*keys, keys_cap, (size_t)n->ndeps +
+	                 (up != IS_GRAPH_NONE ? p->alen[up] : 0) + 1, sizeof(**keys));
+	for (k = 0; k < n->ndeps; k++)
+		(*keys)[m++].v = p->graph.eto[n->dep_edge + k];
+	for (k = 0; up != IS_GRAPH_NONE && k < p->alen[up]; k++)
+		(*keys)[m++].v = p->after[p->astart[up] + k];
+	for (i = 0; i < m; i++)
+		(*keys)[i].id = p->nodes[(*keys)[i].v].id;
+	qsort(*keys, m, sizeof(**keys), by_key_id);
+	p->after = is_xgrow(p->after, cap, *used + m + 1, sizeof(*p->after));
+	for (i = 0; i < m; i++)
+		if (!kept || p->after[*used + kept - 1] != (*keys)[i].v)
+			p->after[*used + kept++] = (*keys)[i].v;
+	p->alen[g] = (uint32_t)kept;
+	*used += kept;
+}
+
+/*
+ * What the members of each group also wait for because of their group, the
+ * direct deps of its entry chain: its own deps and, through the entries of
+ * the groups around it, theirs. Groups in it stay gates, never their members,
+ * so a member lists as many ids as its groups have deps, whatever the size of
+ * the groups they name; the row is made once per group and shared by all its
+ * members. Rows are made outermost first; the chain of groups is walked without
+ * recursion, and a chain that loops back on itself (a cycle, reported by the
+ * order) stops where it loops.
+ */
+static void list_after(struct is_plan *p)
+{
+	uint32_t n = p->graph.n, v, w, len;
+	unsigned char *done = is_xcalloc((size_t)n + 1, 1);
+	uint32_t *chain = is_xmalloc(((size_t)n + 1) * sizeof(*chain));
+	size_t used = 0, cap = 0, keys_cap = 0;
+	struct after_key *keys = NULL;
+
+	p->astart = is_xcalloc((size_t)n + 1, sizeof(*p->astart));
+	p->alen = is_xcalloc((size_t)n + 1, sizeof(*p->alen));
+	for (v = 0; v < n; v++) {
+		len = 0;
+		for (w = v; w != IS_GRAPH_NONE && p->nodes[w].is_group && !done[w];
+		     w = p->nodes[w].parent) {
+			done[w] = 1;
+			chain[len++] = w;
+		}
+		while (len-- > 0)
+			after_row(p, chain[len], &used, &cap, &keys, &keys_cap);
+	}
+	free(keys);
+	free(chain);
+	free(done);
+}
+
 static void order(struct reporter *r)
 {
 	struct is_plan *p = r->p;
@@ -306,5 +387,6 @@ size_t is_plan_finish(struct is_plan *p, is_plan_report_fn *report, void *ctx)
 	is_graph_build(&p->graph);
 	order(&r);
 	list_members(p);
+	list_after(p);
 	return r.errors;
 }

@@ -108,7 +108,8 @@ static int span(struct is_json_scan *s, const char **at, size_t *len)
 static int top_field(struct is_json_scan *s, const char *key, size_t len)
 {
 	static const char *const ours[] = { "level", "order", "critical", "action",
-	                                    "prior", "changes", "members", NULL };
+	                                    "prior", "changes", "members", "after",
+	                                    NULL };
 	struct is_plan_input *in = input(s);
 	size_t i;
 
