@@ -453,6 +453,9 @@ static void add_record(struct sched *s, struct is_sched_record *rec)
 	n->phase = P_WAITING;
 	for (i = 0; i < rec->ndeps; i++)
 		add_dep(s, n, rec->deps[i], &skip);
+	/* What its groups wait for (is-graph's "after"): waited for the same way. */
+	for (i = 0; i < rec->nafter; i++)
+		add_dep(s, n, rec->after[i], &skip);
 	if (n->gate)
 		for (i = 0; i < rec->nmembers; i++)
 			add_dep(s, n, rec->members[i], &skip);

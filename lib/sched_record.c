@@ -1,7 +1,8 @@
 /*
  * Scanning the scheduler's input records (sched_record.h). Whatever the
  * scanner reads, it reads as the jansson path below does: the same fields,
- * the last of a repeated key, non-strings in "deps" skipped.
+ * the last of a repeated key, non-strings in "deps" (and "members", "after")
+ * skipped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ void is_sched_scanner_release(struct is_sched_scanner *sc)
 	is_strbuf_release(&sc->strings);
 	free(sc->dep_at);
 	free(sc->member_at);
+	free(sc->after_at);
 }
 
 double is_sched_seconds(const char *text)
@@ -113,6 +115,21 @@ static int member_item(struct is_json_scan *s)
 	return 1;
 }
 
+static int after_item(struct is_json_scan *s)
+{
+	struct is_sched_scanner *sc = scanner(s);
+	long at;
+
+	if (!plain_string(s, &at))
+		return 0;
+	if (at >= 0) {
+		sc->after_at = is_xgrow(sc->after_at, &sc->after_cap, sc->nafter + 1,
+		                        sizeof(*sc->after_at));
+		sc->after_at[sc->nafter++] = at;
+	}
+	return 1;
+}
+
 static int metadata_field(struct is_json_scan *s, const char *key, size_t len)
 {
 	struct is_sched_record *r = &scanner(s)->rec;
@@ -180,6 +197,13 @@ static int members_value(struct is_json_scan *s)
 	                               : is_json_scan_value(s);
 }
 
+static int after_value(struct is_json_scan *s)
+{
+	scanner(s)->nafter = 0;
+	return is_json_scan_at(s, '[') ? is_json_scan_array(s, after_item)
+	                               : is_json_scan_value(s);
+}
+
 static int order_value(struct is_json_scan *s)
 {
 	struct is_sched_record *r = &scanner(s)->rec;
@@ -204,6 +228,8 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 	case 'a':
 		if (is_json_scan_key_is(key, len, "action"))
 			return plain_string(s, &sc->action_at);
+		if (is_json_scan_key_is(key, len, "after"))
+			return after_value(s);
 		break;
 	case 'c':
 		if (!is_json_scan_key_is(key, len, "critical"))
@@ -294,22 +320,24 @@ static void clear(struct is_sched_record *r)
 		r->at[i].at = -1;
 }
 
-/* One allocation: the record, its arrays of deps and members, its text and
- * (scanned) its strings. */
+/* One allocation: the record, its arrays of deps, members and after, its
+ * text and (scanned) its strings. */
 static struct is_sched_record *alloc_record(const struct is_sched_record *fields,
                                             size_t ndeps, size_t nmembers,
-                                            const char *text, size_t len,
-                                            size_t strings)
+                                            size_t nafter, const char *text,
+                                            size_t len, size_t strings)
 {
-	size_t arrays = (ndeps + nmembers) * sizeof(char *);
+	size_t arrays = (ndeps + nmembers + nafter) * sizeof(char *);
 	struct is_sched_record *r = is_xmalloc(sizeof(*r) + arrays + len + 1 + strings);
 	char *data = (char *)(r + 1) + arrays;
 
 	*r = *fields;
 	r->deps = (const char **)(r + 1);
 	r->members = r->deps + ndeps;
+	r->after = r->members + nmembers;
 	r->ndeps = ndeps;
 	r->nmembers = nmembers;
+	r->nafter = nafter;
 	memcpy(data, text, len);
 	data[len] = '\0';
 	r->text = data;
@@ -324,8 +352,8 @@ static struct is_sched_record *from_scan(struct is_sched_scanner *sc)
 	size_t i;
 
 #define STR(at) ((at) < 0 ? NULL : strings + (at))
-	r = alloc_record(&sc->rec, sc->ndeps, sc->nmembers, sc->rec.text, sc->rec.len,
-	                 sc->strings.len);
+	r = alloc_record(&sc->rec, sc->ndeps, sc->nmembers, sc->nafter, sc->rec.text,
+	                 sc->rec.len, sc->strings.len);
 	memcpy((char *)r->text + r->len + 1, sc->strings.buf, sc->strings.len);
 	strings = r->text + r->len + 1;
 	r->id = STR(sc->id_at);
@@ -336,6 +364,8 @@ static struct is_sched_record *from_scan(struct is_sched_scanner *sc)
 		r->deps[i] = strings + sc->dep_at[i];
 	for (i = 0; i < sc->nmembers; i++)
 		r->members[i] = strings + sc->member_at[i];
+	for (i = 0; i < sc->nafter; i++)
+		r->after[i] = strings + sc->after_at[i];
 #undef STR
 	return r;
 }
@@ -375,6 +405,7 @@ static struct is_sched_record *from_json(json_t *json, const char *text, size_t 
 	const char *severity = json_string_value(json_object_get(json, "severity"));
 	json_t *meta = json_object_get(json, "metadata"), *v;
 	json_t *deps = json_object_get(json, "deps"), *members = json_object_get(json, "members");
+	json_t *after = json_object_get(json, "after");
 
 	clear(&f);
 	f.type = !type ? IS_SCHED_OTHER
@@ -396,9 +427,11 @@ static struct is_sched_record *from_json(json_t *json, const char *text, size_t 
 	f.severity_error = severity && !strcmp(severity, "error");
 	f.message = json_string_value(json_object_get(json, "message"));
 	f.json = json;
-	r = alloc_record(&f, count_strings(deps), count_strings(members), text, len, 0);
+	r = alloc_record(&f, count_strings(deps), count_strings(members),
+	                 count_strings(after), text, len, 0);
 	take_strings(deps, r->deps);
 	take_strings(members, r->members);
+	take_strings(after, r->after);
 	return r;
 }
 
@@ -412,7 +445,7 @@ struct is_sched_record *is_sched_record_read(struct is_sched_scanner *sc, const 
 	clear(&sc->rec);
 	sc->rec.text = text;
 	sc->rec.len = len;
-	sc->ndeps = sc->nmembers = 0;
+	sc->ndeps = sc->nmembers = sc->nafter = 0;
 	sc->id_at = sc->kind_at = sc->action_at = sc->message_at = -1;
 	is_strbuf_reset(&sc->strings);
 	is_json_scan_init(&s, text, len, sc);

@@ -42,7 +42,8 @@ struct is_sched_record {
 	double timeout, expected;     /* metadata.timeout ("30s", "2m", 5), */
 	                              /* metadata.expectedSeconds; 0 when absent */
 	const char **deps, **members; /* the strings of "deps" and "members" */
-	size_t ndeps, nmembers;
+	const char **after;           /* and of "after": waited for like deps */
+	size_t ndeps, nmembers, nafter;
 	int severity_error;           /* a diagnostic whose severity is "error" */
 	const char *message;          /* a diagnostic's message, or NULL */
 	const char *text;             /* the line as read, NUL-terminated */
@@ -57,8 +58,8 @@ struct is_sched_record {
 /* Reusable scratch space of the scanner; one per reading thread. */
 struct is_sched_scanner {
 	struct is_strbuf strings;
-	long *dep_at, *member_at;
-	size_t ndeps, nmembers, dep_cap, member_cap;
+	long *dep_at, *member_at, *after_at;
+	size_t ndeps, nmembers, nafter, dep_cap, member_cap, after_cap;
 	struct is_sched_record rec;   /* filled while scanning */
 	long id_at, kind_at, action_at, message_at;
 };

@@ -117,6 +117,7 @@ static int agrees(struct is_sched_scanner *sc, const char *line, int *scanned)
 	     same_num(r->expected, json_number_value(json_object_get(meta, "expectedSeconds"))) &&
 	     same_strings(r->deps, r->ndeps, json_object_get(rec, "deps")) &&
 	     same_strings(r->members, r->nmembers, json_object_get(rec, "members")) &&
+	     same_strings(r->after, r->nafter, json_object_get(rec, "after")) &&
 	     same_json(is_sched_record_spec(r), json_object_get(rec, "spec")) &&
 	     same_json(is_sched_record_refs(r), json_object_get(rec, "refs")) &&
 	     same_json(is_sched_record_prior(r), json_object_get(rec, "prior")) &&
@@ -138,7 +139,8 @@ static const char *const lines[] = {
 	"\"expectedSeconds\":2.5},\"spec\":{\"outputs\":{\"n\":[1,-2,{\"k\":true}],\"s\":\"a\"}},"
 	"\"deps\":[\"Noop/b\",\"MetaGroup/g\"],\"refs\":[{\"ref\":\"b.outputs.x\",\"id\":\"Noop/b\"}],"
 	"\"prior\":{\"p\":null},\"hash\":\"sha256:00\",\"level\":3,\"order\":7,\"critical\":12,"
-	"\"action\":\"update\",\"members\":[\"Noop/c\"]}",
+	"\"action\":\"update\",\"members\":[\"Noop/c\"],"
+	"\"after\":[\"MetaGroup/n\",\"Noop/z\"]}",
 	"{\"type\":\"group\",\"id\":\"MetaGroup/g\",\"members\":[1,null,\"N/x\"],\"group\":null}",
 	"  { \"id\" : \"N/a\" , \"deps\" : [ ] , \"type\" : \"resource\" , \"spec\" : { \"a\" : 1 } }  ",
 	"{\"id\":\"N/a\",\"id\":\"N/b\",\"type\":\"resource\",\"deps\":[\"x\"],\"deps\":[]}",
@@ -154,6 +156,8 @@ static const char *const lines[] = {
 	"{\"type\":\"diagnostic\",\"severity\":\"error\",\"message\":\"bad \\\"x\\\"\"}",
 	"{\"type\":\"diagnostic\",\"severity\":\"error\",\"message\":\"bad\"}",
 	"{\"type\":\"plan\",\"x\":[1,2,3]}",
+	"{\"id\":\"N/a\",\"after\":[\"x\",2],\"after\":[null,\"MetaGroup/g\"]}",
+	"{\"id\":\"N/a\",\"after\":\"MetaGroup/g\"}",
 	"{\"id\":\"N/a\",\"spec\":{\"n\":123456789012345678901234567890}}",
 	"{\"id\":\"N/a\",\"spec\":{\"n\":1e999}}",
 	"{\"id\":\"N/a\",}",
