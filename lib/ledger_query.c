@@ -96,9 +96,6 @@ int is_ledger_query_begin(const struct is_ledger_query *q, struct is_error *err)
 {
 	if (is_ledger_open(q->lg, err) < 0)
 		return -1;
-	/* Pages mapped, not read() into a cache: a quarter of a state query's
-	 * time was the kernel copying pages. Per connection; the file is as it was. */
-	sqlite3_exec(q->lg->db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
 	return is_ledger_exec(q->lg, "BEGIN", err);
 }
 
