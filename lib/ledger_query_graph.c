@@ -204,10 +204,145 @@ static size_t first_edge(const struct redge *e, size_t n, const char *name)
 	return lo;
 }
 
+/*
+ * A MetaGroup gate. States record no group membership, but a group's events
+ * do ("members", "deps"), so the latest one at or before the instant says
+ * which resources open the gate and which other gates it waits for.
+ */
+struct gate {
+	char *id;              /* "MetaGroup/NAME" */
+	json_t *members, *deps;
+	long distance;         /* when reached; -1 before */
+};
+
 struct walk {
 	long *distance;        /* per state: -1 when not reached */
 	size_t *order, norder; /* the states reached, in the order reached */
+	struct gate *gates;
+	size_t ngates, gates_cap;
 };
+
+static const char group_sql[] =
+	"SELECT json_extract(record, '$.members'), json_extract(record, '$.deps')"
+	" FROM run_events WHERE resource = ?1 AND at <= ?2"
+	" AND json_type(record, '$.members') = 'array' ORDER BY seq DESC LIMIT 1";
+
+/* "group:NAME" and "MetaGroup/NAME" name the same gate. */
+static const char *gate_name(const char *dep)
+{
+	if (!strncmp(dep, "MetaGroup/", 10))
+		return dep + 10;
+	if (!strncmp(dep, "group:", 6))
+		return dep + 6;
+	return NULL;
+}
+
+static struct gate *find_gate_mut(struct walk *w, const char *dep)
+{
+	const char *name = gate_name(dep);
+	size_t i;
+
+	for (i = 0; name && i < w->ngates; i++)
+		if (!strcmp(w->gates[i].id + 10, name))
+			return &w->gates[i];
+	return NULL;
+}
+
+static const struct gate *find_gate(const struct walk *w, const char *dep)
+{
+	return find_gate_mut((struct walk *)w, dep);
+}
+
+/* Loads a gate named by dep (once), and the gates it waits for. */
+static void load_gate(struct walk *w, sqlite3_stmt *st, const char *dep)
+{
+	const char *name = gate_name(dep), *m, *d;
+	struct gate *g;
+	size_t i, at;
+	json_t *v;
+
+	if (!name || find_gate_mut(w, dep))
+		return;
+	w->gates = is_xgrow(w->gates, &w->gates_cap, w->ngates + 1, sizeof(*w->gates));
+	at = w->ngates++;
+	g = &w->gates[at];
+	g->id = is_xasprintf("MetaGroup/%s", name);
+	g->members = g->deps = NULL;
+	g->distance = -1;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, g->id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		m = (const char *)sqlite3_column_text(st, 0);
+		d = (const char *)sqlite3_column_text(st, 1);
+		g->members = m ? json_loads(m, 0, NULL) : NULL;
+		g->deps = d ? json_loads(d, 0, NULL) : NULL;
+	}
+	v = w->gates[at].deps;
+	for (i = 0; i < json_array_size(v); i++)
+		if (json_is_string(json_array_get(v, i)))
+			load_gate(w, st, json_string_value(json_array_get(v, i)));
+}
+
+/* Reaches what depends on from, at distance d + 1. */
+static void reach(const struct is_ledger_snapshot *s, const struct redge *e, size_t ne,
+                  const char *from, long d, const struct is_ledger_version *start,
+                  struct walk *w)
+{
+	size_t k;
+
+	for (k = first_edge(e, ne, from); k < ne && !strcmp(e[k].dep, from); k++) {
+		if (w->distance[e[k].dependent] >= 0 ||
+		    (start && &s->v[e[k].dependent] == start))
+			continue;
+		w->distance[e[k].dependent] = d + 1;
+		w->order[w->norder++] = e[k].dependent;
+	}
+}
+
+/*
+ * A gate reached at distance d: what depends on it comes at d + 1, and the
+ * gates that wait for it are reached too (gates are virtual: no distance of
+ * their own).
+ */
+static void open_gate(const struct is_ledger_snapshot *s, const struct redge *e, size_t ne,
+                      struct gate *g, long d, const struct is_ledger_version *start,
+                      struct walk *w)
+{
+	char *alias;
+	size_t i, j;
+	json_t *v;
+
+	if (g->distance >= 0)
+		return;
+	g->distance = d;
+	reach(s, e, ne, g->id, d, start, w);
+	alias = is_xasprintf("group:%s", g->id + 10);
+	reach(s, e, ne, alias, d, start, w);
+	free(alias);
+	for (i = 0; i < w->ngates; i++)
+		json_array_foreach(w->gates[i].deps, j, v)
+			if (json_is_string(v) && find_gate_mut(w, json_string_value(v)) == g)
+				open_gate(s, e, ne, &w->gates[i], d, start, w);
+}
+
+/* The gates id is a member of (or is), opened at distance d. */
+static void through_gates(const struct is_ledger_snapshot *s, const struct redge *e,
+                          size_t ne, const char *id, long d,
+                          const struct is_ledger_version *start, struct walk *w)
+{
+	size_t i, j;
+	json_t *v;
+
+	for (i = 0; i < w->ngates; i++) {
+		if (!strcmp(w->gates[i].id, id) || find_gate_mut(w, id) == &w->gates[i]) {
+			open_gate(s, e, ne, &w->gates[i], d, start, w);
+			continue;
+		}
+		json_array_foreach(w->gates[i].members, j, v)
+			if (json_is_string(v) && !strcmp(json_string_value(v), id))
+				open_gate(s, e, ne, &w->gates[i], d, start, w);
+	}
+}
 
 /*
  * Breadth first from name. The queue is order itself: the states reached so
@@ -216,18 +351,13 @@ struct walk {
 static void bfs(const struct is_ledger_snapshot *s, const struct redge *e, size_t ne,
                 const char *name, const struct is_ledger_version *start, struct walk *w)
 {
-	size_t head = 0, k;
+	size_t head = 0;
 	const char *from = name;
 	long d = 0;
 
 	for (;;) {
-		for (k = first_edge(e, ne, from); k < ne && !strcmp(e[k].dep, from); k++) {
-			if (w->distance[e[k].dependent] >= 0 ||
-			    (start && &s->v[e[k].dependent] == start))
-				continue;
-			w->distance[e[k].dependent] = d + 1;
-			w->order[w->norder++] = e[k].dependent;
-		}
+		reach(s, e, ne, from, d, start, w);
+		through_gates(s, e, ne, from, d, start, w);
 		if (head == w->norder)
 			break;
 		d = w->distance[w->order[head]];
@@ -297,9 +427,12 @@ static int emit_reached(const struct is_ledger_query *q, const struct is_ledger_
 		/* via: its deps one step nearer to the start (or the start itself). */
 		via = is_xgrow(via, &cap, st->ndeps + 1, sizeof(*via));
 		for (j = nvia = 0; j < st->ndeps; j++) {
+			const struct gate *g = find_gate(w, st->deps[j]);
+
 			d = is_ledger_snapshot_find(s, st->deps[j]);
-			if (dist == 1 ? !strcmp(st->deps[j], name)
-			              : d && w->distance[d - s->v] == dist - 1)
+			if ((dist == 1 && !strcmp(st->deps[j], name)) ||
+			    (d && w->distance[d - s->v] == dist - 1) ||
+			    (g && g->distance == dist - 1))
 				via[nvia++] = st->deps[j];
 		}
 		rc = emit_node(&out, st, dist, via, nvia, &sb);
@@ -320,19 +453,36 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 	struct is_ledger_snapshot snap;
 	const struct is_ledger_version *start;
 	struct redge *e = NULL;
+	sqlite3_stmt *gst = NULL;
 	struct walk w;
 	size_t i, j, ne = 0, cap = 0, k;
 	char at[32];
 	int rc = 0;
 
-	if (load_at(q, &snap, at, err) < 0)
+	/* The transaction stays open for the group lookups of the walk. */
+	memset(&w, 0, sizeof(w));
+	if (is_ledger_query_begin(q, err) < 0)
 		return -1;
+	if (is_ledger_query_instant(q, q->at, q->run, at, err) < 0 ||
+	    is_ledger_snapshot_load(q, at, NULL, 0, 0, &snap, err) < 0) {
+		is_ledger_query_end(q);
+		return -1;
+	}
+	if (is_ledger_query_prepare(q, group_sql, &gst, err) < 0) {
+		is_error_release(err);   /* without it, gates are not followed */
+		gst = NULL;
+	}
+	sqlite3_bind_text(gst, 2, at, -1, SQLITE_TRANSIENT);
 	for (i = 0; i < snap.n; i++)
 		for (j = 0; j < snap.v[i].ndeps; j++) {
+			if (gst)
+				load_gate(&w, gst, snap.v[i].deps[j]);
 			e = is_xgrow(e, &cap, ne + 1, sizeof(*e));
 			e[ne].dep = snap.v[i].deps[j];
 			e[ne++].dependent = i;
 		}
+	sqlite3_finalize(gst);
+	is_ledger_query_end(q);
 	if (ne)
 		qsort(e, ne, sizeof(*e), by_dep);
 	start = is_ledger_snapshot_find(&snap, q->operand);
@@ -343,7 +493,6 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 	} else {
 		w.distance = is_xmalloc((snap.n + 1) * sizeof(*w.distance));
 		w.order = is_xmalloc((snap.n + 1) * sizeof(*w.order));
-		w.norder = 0;
 		for (i = 0; i < snap.n; i++)
 			w.distance[i] = -1;
 		bfs(&snap, e, ne, q->operand, start, &w);
@@ -353,6 +502,12 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 		free(w.distance);
 		free(w.order);
 	}
+	for (i = 0; i < w.ngates; i++) {
+		free(w.gates[i].id);
+		json_decref(w.gates[i].members);
+		json_decref(w.gates[i].deps);
+	}
+	free(w.gates);
 	free(e);
 	is_ledger_snapshot_release(&snap);
 	return rc;
