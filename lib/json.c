@@ -220,6 +220,43 @@ void is_json_pointer_add(struct is_strbuf *sb, const char *token)
 	}
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void is_json_diff(const json_t *a, const json_t *b, struct is_strbuf *path,
+                  json_t *out)
+{
+	size_t n, k = 0, i, at = path->len;
+	const char **keys;
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(a) || !json_is_object(b)) {
+		if (!a || !b || !json_equal((json_t *)a, (json_t *)b))
+			json_array_append_new(out, json_string(path->buf ? path->buf : ""));
+		return;
+	}
+	/* Both objects: the union of their keys, in byte order. */
+	n = json_object_size(a) + json_object_size(b);
+	keys = is_xmalloc((n ? n : 1) * sizeof(*keys));
+	json_object_foreach((json_t *)a, key, v)
+		keys[k++] = key;
+	json_object_foreach((json_t *)b, key, v)
+		if (!json_object_get(a, key))
+			keys[k++] = key;
+	qsort(keys, k, sizeof(*keys), by_key);
+	for (i = 0; i < k; i++) {
+		is_json_pointer_add(path, keys[i]);
+		is_json_diff(json_object_get(a, keys[i]), json_object_get(b, keys[i]), path,
+		             out);
+		path->len = at;
+		path->buf[at] = '\0';
+	}
+	free(keys);
+}
+
 static json_t *pointer_step(json_t *v, const char *token, size_t len)
 {
 	char *key = is_xmalloc(len + 1), *out = key;

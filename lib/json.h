@@ -23,6 +23,15 @@ void is_json_dump_string(struct is_strbuf *sb, const char *s, size_t len);
 void is_json_hash(const json_t *v, char out[72]);
 /* Appends one escaped JSON-pointer token (RFC 6901: ~ as ~0, / as ~1). */
 void is_json_pointer_add(struct is_strbuf *sb, const char *token);
+/*
+ * Appends to out (a borrowed array) the JSON pointer of each place where a
+ * and b differ, as path followed by the pointer below it: objects are
+ * compared key by key (in byte order), anything else as a whole, a missing
+ * side (NULL) differing from everything. a, b and path are borrowed; path is
+ * as it was on return.
+ */
+void is_json_diff(const json_t *a, const json_t *b, struct is_strbuf *path,
+                  json_t *out);
 /* Looks up a JSON pointer; returns a borrowed value or NULL. */
 json_t *is_json_pointer_get(json_t *root, const char *pointer);
 /* Lowercase hex SHA-256 of data into out (65 bytes). */

@@ -7,13 +7,11 @@
  * dependency recorded at one instant and not at the other, sorted by the
  * dependent's id and then the dependency.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "ledger_query.h"
 #include "strbuf.h"
-#include "xalloc.h"
 #include "banned.h"
 
 static const struct is_table_col diff_cols[] = {
@@ -24,41 +22,6 @@ static const struct is_table_col diff_cols[] = {
 	{ "CHANGES", "changes", IS_COL_LIST },
 	{ NULL, NULL, 0 }
 };
-
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void diff_json(const json_t *a, const json_t *b, struct is_strbuf *path,
-                      json_t *out)
-{
-	const char **keys;
-	const char *key;
-	size_t n, k = 0, i, at = path->len;
-	json_t *v;
-
-	if (!json_is_object(a) || !json_is_object(b)) {
-		if (!a || !b || !json_equal((json_t *)a, (json_t *)b))
-			json_array_append_new(out, json_string(path->buf));
-		return;
-	}
-	n = json_object_size(a) + json_object_size(b);
-	keys = is_xmalloc((n ? n : 1) * sizeof(*keys));
-	json_object_foreach((json_t *)a, key, v)
-		keys[k++] = key;
-	json_object_foreach((json_t *)b, key, v)
-		if (!json_object_get(a, key))
-			keys[k++] = key;
-	qsort(keys, k, sizeof(*keys), by_string);
-	for (i = 0; i < k; i++) {
-		is_json_pointer_add(path, keys[i]);
-		diff_json(json_object_get(a, keys[i]), json_object_get(b, keys[i]), path, out);
-		path->len = at;
-		path->buf[at] = '\0';
-	}
-	free(keys);
-}
 
 /* The pointers under name ("spec") where the two JSON texts differ. */
 static void diff_text(const char *name, const char *a, const char *b, json_t *out)
@@ -73,7 +36,7 @@ static void diff_text(const char *name, const char *a, const char *b, json_t *ou
 	is_strbuf_init(&path, 64);
 	is_strbuf_addch(&path, '/');
 	is_strbuf_adds(&path, name);
-	diff_json(ja, jb, &path, out);
+	is_json_diff(ja, jb, &path, out);
 	is_strbuf_release(&path);
 	json_decref(ja);
 	json_decref(jb);

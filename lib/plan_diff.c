@@ -3,14 +3,12 @@
  * its canonical spec is the same; otherwise the changed spec paths, and a
  * replace when one of them is a field the kind cannot change in place.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "kinds.h"
 #include "plan.h"
 #include "strbuf.h"
-#include "xalloc.h"
 #include "banned.h"
 
 const int is_action_display[IS_ACTION_COUNT] = {
@@ -42,49 +40,6 @@ static void spec_hash(const json_t *rec, char out[72])
 	out[0] = '\0';
 }
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void diff(const json_t *a, const json_t *b, struct is_strbuf *path,
-                 json_t *out);
-
-/* Both objects: the union of their keys, in byte order. */
-static void diff_objects(const json_t *a, const json_t *b, struct is_strbuf *path,
-                         json_t *out)
-{
-	size_t n = json_object_size(a) + json_object_size(b), k = 0, i, at = path->len;
-	const char **keys = is_xmalloc((n ? n : 1) * sizeof(*keys));
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)a, key, v)
-		keys[k++] = key;
-	json_object_foreach((json_t *)b, key, v)
-		if (!json_object_get(a, key))
-			keys[k++] = key;
-	qsort(keys, k, sizeof(*keys), by_string);
-	for (i = 0; i < k; i++) {
-		is_json_pointer_add(path, keys[i]);
-		diff(json_object_get(a, keys[i]), json_object_get(b, keys[i]), path, out);
-		path->len = at;
-		path->buf[at] = '\0';
-	}
-	free(keys);
-}
-
-static void diff(const json_t *a, const json_t *b, struct is_strbuf *path,
-                 json_t *out)
-{
-	if (json_is_object(a) && json_is_object(b)) {
-		diff_objects(a, b, path, out);
-		return;
-	}
-	if (!a || !b || !json_equal((json_t *)a, (json_t *)b))
-		json_array_append_new(out, json_string(path->buf ? path->buf : ""));
-}
-
 int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
                  json_t **changes)
 {
@@ -101,8 +56,8 @@ int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
 		return IS_ACTION_NOOP;
 	*changes = json_array();
 	is_strbuf_init(&path, 64);
-	diff(json_object_get(state, "spec"), json_object_get(rec, "spec"), &path,
-	     *changes);
+	is_json_diff(json_object_get(state, "spec"), json_object_get(rec, "spec"), &path,
+	             *changes);
 	is_strbuf_release(&path);
 	if (json_array_size(*changes) == 0) {
 		/* Hashed differently, equal all the same. */
