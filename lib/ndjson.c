@@ -32,6 +32,19 @@ static int would_block(int fd)
 	return poll(&p, 1, 0) == 0;
 }
 
+ssize_t is_ndjson_read_some(int fd, char *buf, size_t room,
+                            void (*before_block)(void *ctx), void *ctx)
+{
+	ssize_t n;
+
+	if (before_block && would_block(fd))
+		before_block(ctx);
+	do
+		n = read(fd, buf, room);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* Reads more bytes after the unread ones; returns bytes read, 0 at EOF, -1. */
 static ssize_t fill(struct is_ndjson_reader *r)
 {
@@ -43,17 +56,14 @@ static ssize_t fill(struct is_ndjson_reader *r)
 		r->start = 0;
 	}
 	r->buf = is_xgrow(r->buf, &r->cap, r->end + READ_CHUNK, 1);
-	if (r->before_block && would_block(r->fd))
-		r->before_block(r->before_block_ctx);
-	do
-		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
+	n = is_ndjson_read_some(r->fd, r->buf + r->end, r->cap - r->end, r->before_block,
+	                        r->before_block_ctx);
 	if (n > 0)
 		r->end += (size_t)n;
 	return n;
 }
 
-static int blank(const char *s, size_t n)
+int is_ndjson_blank(const char *s, size_t n)
 {
 	size_t i;
 
@@ -100,7 +110,7 @@ int is_ndjson_next_line(struct is_ndjson_reader *r, const char **text, size_t *l
 			r->start += n_line + (nl ? 1 : 0);
 			r->line++;
 			scanned = 0;
-			if (blank(line, n_line))
+			if (is_ndjson_blank(line, n_line))
 				continue;
 			r->text = *text = line;
 			r->text_len = *len = n_line;

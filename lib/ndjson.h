@@ -2,6 +2,7 @@
 #define IS_NDJSON_H
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "strbuf.h"
@@ -49,6 +50,17 @@ int is_ndjson_next_line(struct is_ndjson_reader *r, const char **text, size_t *l
  */
 int is_ndjson_parse(const char *name, long line, const char *text, size_t len,
                     json_t **out, struct is_error *err);
+/*
+ * One read() of up to room bytes from fd (borrowed) into buf, again when a
+ * signal interrupts it. When it would block, before_block(ctx) is called
+ * first (unless NULL), so output waiting in a buffer goes on while we wait.
+ * Shared with the plan's block reader (plan_read.c). Returns the bytes read,
+ * 0 at end of input, or -1 with errno set.
+ */
+ssize_t is_ndjson_read_some(int fd, char *buf, size_t room,
+                            void (*before_block)(void *ctx), void *ctx);
+/* Whether the line s[0..n) is blank (spaces, tabs, CRs): readers skip it. */
+int is_ndjson_blank(const char *s, size_t n);
 /*
  * The bytes of the line the last is_ndjson_read parsed (no newline), borrowed
  * until the next read: a filter that keeps a record unchanged can keep its

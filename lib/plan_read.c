@@ -7,11 +7,10 @@
  * (plan_scan.c); only what the scanner will not vouch for goes to jansson.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "ndjson.h"
 #include "plan.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -58,13 +57,6 @@ static struct is_plan_block *new_block(struct is_plan *p, size_t cap)
 	return b;
 }
 
-static int would_block(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 0;
-}
-
 /*
  * Makes room after the unread bytes and reads more. What was read but not
  * kept is reclaimed; a partial line that does not fit goes to a new block, or
@@ -96,24 +88,11 @@ static ssize_t fill(struct reader *r)
 			r->end = unread;
 		}
 	}
-	if (r->how->before_block && would_block(r->fd))
-		r->how->before_block(r->how->ctx);
-	do
-		n = read(r->fd, b->data + r->end, b->cap - r->end);
-	while (n < 0 && errno == EINTR);
+	n = is_ndjson_read_some(r->fd, b->data + r->end, b->cap - r->end,
+	                        r->how->before_block, r->how->ctx);
 	if (n > 0)
 		r->end += (size_t)n;
 	return n;
-}
-
-static int blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
 }
 
 static void problem(struct reader *r)
@@ -203,7 +182,7 @@ size_t is_plan_read(struct is_plan *p, int fd, const char *name,
 			r.start += len + (nl ? 1 : 0);
 			r.line++;
 			scanned = 0;
-			if (!blank(line, len) && take(&r, line, len))
+			if (!is_ndjson_blank(line, len) && take(&r, line, len))
 				r.kept = r.start;
 			continue;
 		}
