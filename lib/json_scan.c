@@ -317,6 +317,37 @@ int is_json_scan_key_is(const char *key, size_t len, const char *name)
 	return strlen(name) == len && !memcmp(key, name, len);
 }
 
+int is_json_scan_plain_string(struct is_json_scan *s, struct is_strbuf *sb, long *at)
+{
+	const char *body;
+	size_t len;
+	int escaped;
+
+	*at = -1;
+	if (!is_json_scan_at(s, '"'))
+		return is_json_scan_value(s);
+	if (!is_json_scan_string(s, &body, &len, &escaped) || escaped)
+		return 0;
+	*at = (long)sb->len;
+	is_strbuf_add(sb, body, len);
+	is_strbuf_addch(sb, '\0');
+	return 1;
+}
+
+int is_json_scan_plain_string_append(struct is_json_scan *s, struct is_strbuf *sb,
+                                     long **at, size_t *n, size_t *cap)
+{
+	long offset;
+
+	if (!is_json_scan_plain_string(s, sb, &offset))
+		return 0;
+	if (offset >= 0) {
+		*at = is_xgrow(*at, cap, *n + 1, sizeof(**at));
+		(*at)[(*n)++] = offset;
+	}
+	return 1;
+}
+
 static json_t *load_value(struct is_json_scan *s);
 
 static json_t *load_object(struct is_json_scan *s)

@@ -3,6 +3,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "strbuf.h"
+
 /*
  * A scanner for the few fields a command reads from a record, without
  * building a tree of the whole record: building jansson values that are
@@ -59,6 +61,17 @@ int is_json_scan_number(struct is_json_scan *s, struct is_json_number *num);
 int is_json_scan_document(struct is_json_scan *s, is_json_scan_field_fn *field);
 /* Whether the key key[0..len) is name. */
 int is_json_scan_key_is(const char *key, size_t len, const char *name);
+/*
+ * A value kept when it is a string without escapes: its bytes are appended
+ * to sb (borrowed, and it grows) with a NUL, and *at gets their offset there,
+ * which outlives sb moving as a pointer would not; *at is -1 when the value
+ * is no string (skipped). An escaped string makes the scanner give up.
+ */
+int is_json_scan_plain_string(struct is_json_scan *s, struct is_strbuf *sb, long *at);
+/* The same for an element of an array of strings: the offset, if any, is
+ * appended to the array *at of *n (capacity *cap, grown with is_xgrow). */
+int is_json_scan_plain_string_append(struct is_json_scan *s, struct is_strbuf *sb,
+                                     long **at, size_t *n, size_t *cap);
 
 /*
  * Parses text (any JSON value) into jansson values: the scanner reads it and

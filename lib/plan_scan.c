@@ -18,24 +18,11 @@ static struct is_plan_input *input(struct is_json_scan *s)
 	return s->ctx;
 }
 
-/* A value that is a string without escapes: *out gets its offset in the
- * scratch buffer (NUL-terminated there), or -1 when it is not a string. */
+/* A string without escapes into the scratch buffer: *out gets its offset
+ * (json_scan.h). */
 static int plain_string(struct is_json_scan *s, long *out)
 {
-	struct is_strbuf *scratch = &input(s)->scratch;
-	const char *body;
-	size_t len;
-	int escaped;
-
-	*out = -1;
-	if (!is_json_scan_at(s, '"'))
-		return is_json_scan_value(s);
-	if (!is_json_scan_string(s, &body, &len, &escaped) || escaped)
-		return 0;
-	*out = (long)scratch->len;
-	is_strbuf_add(scratch, body, len);
-	is_strbuf_addch(scratch, '\0');
-	return 1;
+	return is_json_scan_plain_string(s, &input(s)->scratch, out);
 }
 
 static int long_value(struct is_json_scan *s, long *out)
@@ -82,16 +69,9 @@ static int source_field(struct is_json_scan *s, const char *key, size_t len)
 static int dep_item(struct is_json_scan *s)
 {
 	struct is_plan_input *in = input(s);
-	long at;
 
-	if (!plain_string(s, &at))
-		return 0;
-	if (at >= 0) {
-		in->dep_at = is_xgrow(in->dep_at, &in->dep_cap, in->ndeps + 1,
-		                      sizeof(*in->dep_at));
-		in->dep_at[in->ndeps++] = at;
-	}
-	return 1;
+	return is_json_scan_plain_string_append(s, &in->scratch, &in->dep_at, &in->ndeps,
+	                                        &in->dep_cap);
 }
 
 /* Skips a value, remembering where its text is. */

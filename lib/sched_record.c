@@ -52,24 +52,11 @@ static struct is_sched_scanner *scanner(struct is_json_scan *s)
 	return s->ctx;
 }
 
-/* A string without escapes into the scratch space: *at gets its offset, or
- * -1 when the value is no string. */
+/* A string without escapes into the scratch space: *at gets its offset
+ * (json_scan.h). */
 static int plain_string(struct is_json_scan *s, long *at)
 {
-	struct is_strbuf *sb = &scanner(s)->strings;
-	const char *body;
-	size_t len;
-	int escaped;
-
-	*at = -1;
-	if (!is_json_scan_at(s, '"'))
-		return is_json_scan_value(s);
-	if (!is_json_scan_string(s, &body, &len, &escaped) || escaped)
-		return 0;
-	*at = (long)sb->len;
-	is_strbuf_add(sb, body, len);
-	is_strbuf_addch(sb, '\0');
-	return 1;
+	return is_json_scan_plain_string(s, &scanner(s)->strings, at);
 }
 
 /* A string without escapes, not kept: *body is NULL when the value is no
@@ -88,46 +75,25 @@ static int plain_body(struct is_json_scan *s, const char **body, size_t *len)
 static int dep_item(struct is_json_scan *s)
 {
 	struct is_sched_scanner *sc = scanner(s);
-	long at;
 
-	if (!plain_string(s, &at))
-		return 0;
-	if (at >= 0) {
-		sc->dep_at = is_xgrow(sc->dep_at, &sc->dep_cap, sc->ndeps + 1,
-		                      sizeof(*sc->dep_at));
-		sc->dep_at[sc->ndeps++] = at;
-	}
-	return 1;
+	return is_json_scan_plain_string_append(s, &sc->strings, &sc->dep_at, &sc->ndeps,
+	                                        &sc->dep_cap);
 }
 
 static int member_item(struct is_json_scan *s)
 {
 	struct is_sched_scanner *sc = scanner(s);
-	long at;
 
-	if (!plain_string(s, &at))
-		return 0;
-	if (at >= 0) {
-		sc->member_at = is_xgrow(sc->member_at, &sc->member_cap, sc->nmembers + 1,
-		                         sizeof(*sc->member_at));
-		sc->member_at[sc->nmembers++] = at;
-	}
-	return 1;
+	return is_json_scan_plain_string_append(s, &sc->strings, &sc->member_at,
+	                                        &sc->nmembers, &sc->member_cap);
 }
 
 static int after_item(struct is_json_scan *s)
 {
 	struct is_sched_scanner *sc = scanner(s);
-	long at;
 
-	if (!plain_string(s, &at))
-		return 0;
-	if (at >= 0) {
-		sc->after_at = is_xgrow(sc->after_at, &sc->after_cap, sc->nafter + 1,
-		                        sizeof(*sc->after_at));
-		sc->after_at[sc->nafter++] = at;
-	}
-	return 1;
+	return is_json_scan_plain_string_append(s, &sc->strings, &sc->after_at, &sc->nafter,
+	                                        &sc->after_cap);
 }
 
 static int metadata_field(struct is_json_scan *s, const char *key, size_t len)
