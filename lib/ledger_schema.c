@@ -113,6 +113,15 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	"CREATE INDEX states_event ON states(event);\n";
 
+/*
+ * Version 3: the deps of a state are read from the index alone (a quarter of
+ * "state --at" was the table lookup behind state_dependencies_state, which
+ * this one replaces: its prefix).
+ */
+static const char schema_v3[] =
+	"CREATE INDEX state_dependencies_cover ON state_dependencies(state_seq, depends_on);\n"
+	"DROP INDEX state_dependencies_state;\n";
+
 struct migration {
 	int version;
 	const char *sql;
@@ -121,6 +130,7 @@ struct migration {
 static const struct migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 
 int is_ledger_schema_version(sqlite3 *db)
