@@ -30,6 +30,16 @@ struct is_render_walk {
 	void *ctx;
 };
 void is_render_walk(const struct is_plan *p, const struct is_render_walk *w);
+/*
+ * For renderers: calls edge(p, dep, v, ctx) for each arrow to draw, v in
+ * sequence order and its deps in order, leaving out deps not shown and a
+ * group's edges to its members (the group's box draws those). ctx is the
+ * caller's, passed on.
+ */
+void is_render_edges(const struct is_plan *p,
+                     void (*edge)(const struct is_plan *p, uint32_t dep, uint32_t v,
+                                  void *ctx),
+                     void *ctx);
 /* 1 when v is among the sequenced nodes. */
 int is_render_shown(const struct is_plan *p, uint32_t v);
 /* Colour of an action for the graph renderings ("#rrggbb"). */

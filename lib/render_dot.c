@@ -64,28 +64,16 @@ static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 	fputs("}\n", ctx);
 }
 
-/* A group's edges to its members are drawn by the cluster, not as arrows. */
-static void edges(const struct is_plan *p, FILE *fp)
+/* One arrow; a group's edges to its members are drawn by the cluster. */
+static void edge(const struct is_plan *p, uint32_t dep, uint32_t v, void *ctx)
 {
-	const struct is_graph *g = &p->graph;
-	uint32_t i;
-	size_t e;
+	FILE *fp = ctx;
 
-	for (i = 0; i < p->nseq; i++) {
-		uint32_t v = p->seq[i];
-
-		for (e = g->dep_start[v]; e < g->dep_start[v + 1]; e++) {
-			uint32_t d = g->dep[e];
-
-			if (!is_render_shown(p, d) || p->nodes[d].parent == v)
-				continue;
-			fputs("  ", fp);
-			quote(fp, p->nodes[d].id);
-			fputs(" -> ", fp);
-			quote(fp, p->nodes[v].id);
-			fputs(";\n", fp);
-		}
-	}
+	fputs("  ", fp);
+	quote(fp, p->nodes[dep].id);
+	fputs(" -> ", fp);
+	quote(fp, p->nodes[v].id);
+	fputs(";\n", fp);
 }
 
 int is_render_dot(const struct is_plan *p, FILE *fp)
@@ -96,7 +84,7 @@ int is_render_dot(const struct is_plan *p, FILE *fp)
 	      "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n",
 	      fp);
 	is_render_walk(p, &w);
-	edges(p, fp);
+	is_render_edges(p, edge, fp);
 	fputs("}\n", fp);
 	return ferror(fp) ? -1 : 0;
 }

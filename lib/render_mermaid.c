@@ -56,19 +56,10 @@ static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 	fputs("end\n", ctx);
 }
 
-static void edges(const struct is_plan *p, FILE *fp)
+static void edge(const struct is_plan *p, uint32_t dep, uint32_t v, void *ctx)
 {
-	const struct is_graph *g = &p->graph;
-	uint32_t i;
-	size_t e;
-
-	for (i = 0; i < p->nseq; i++) {
-		uint32_t v = p->seq[i];
-
-		for (e = g->dep_start[v]; e < g->dep_start[v + 1]; e++)
-			if (is_render_shown(p, g->dep[e]) && p->nodes[g->dep[e]].parent != v)
-				fprintf(fp, "  n%u --> n%u\n", g->dep[e], v);
-	}
+	(void)p;
+	fprintf(ctx, "  n%u --> n%u\n", dep, v);
 }
 
 int is_render_mermaid(const struct is_plan *p, FILE *fp)
@@ -78,7 +69,7 @@ int is_render_mermaid(const struct is_plan *p, FILE *fp)
 
 	fputs("flowchart LR\n", fp);
 	is_render_walk(p, &w);
-	edges(p, fp);
+	is_render_edges(p, edge, fp);
 	for (a = 0; a < IS_ACTION_COUNT; a++)
 		fprintf(fp, "  classDef %s fill:%s\n", is_action_name(a),
 		        is_render_colour(a));

@@ -79,3 +79,24 @@ void is_render_walk(const struct is_plan *p, const struct is_render_walk *w)
 	}
 	free(stack);
 }
+
+void is_render_edges(const struct is_plan *p,
+                     void (*edge)(const struct is_plan *p, uint32_t dep, uint32_t v,
+                                  void *ctx),
+                     void *ctx)
+{
+	const struct is_graph *g = &p->graph;
+	uint32_t i;
+	size_t e;
+
+	for (i = 0; i < p->nseq; i++) {
+		uint32_t v = p->seq[i];
+
+		for (e = g->dep_start[v]; e < g->dep_start[v + 1]; e++) {
+			uint32_t d = g->dep[e];
+
+			if (is_render_shown(p, d) && p->nodes[d].parent != v)
+				edge(p, d, v, ctx);
+		}
+	}
+}
