@@ -180,22 +180,49 @@ static int literal(struct is_json_scan *s, const char *word, size_t n)
 	return 1;
 }
 
+/*
+ * The brackets and commas of an object or array (closed by close), shared by
+ * the scanner and the loader. Past the opening bracket: 1 when an element
+ * follows, 0 when the container is empty (its close passed), -1 when it is
+ * nested too deep.
+ */
+static int container_open(struct is_json_scan *s, char close)
+{
+	if (++s->depth > MAX_DEPTH)
+		return -1;
+	s->p++;
+	is_json_scan_ws(s);
+	if (!is_json_scan_at(s, close))
+		return 1;
+	s->p++;
+	s->depth--;
+	return 0;
+}
+
+/* After an element: 1 when another follows (its comma passed), 0 at the end
+ * of the container (its close passed), -1 for anything else. */
+static int container_next(struct is_json_scan *s, char close)
+{
+	is_json_scan_ws(s);
+	if (is_json_scan_at(s, ',')) {
+		s->p++;
+		is_json_scan_ws(s);
+		return 1;
+	}
+	if (!is_json_scan_at(s, close))
+		return -1;
+	s->p++;
+	s->depth--;
+	return 0;
+}
+
 int is_json_scan_object(struct is_json_scan *s, is_json_scan_field_fn *field)
 {
 	const char *key;
 	size_t len;
-	int escaped;
+	int escaped, more = container_open(s, '}');
 
-	if (++s->depth > MAX_DEPTH)
-		return 0;
-	s->p++;
-	is_json_scan_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		s->depth--;
-		return 1;
-	}
-	for (;;) {
+	while (more > 0) {
 		if (s->p >= s->end || *s->p != '"' ||
 		    !is_json_scan_string(s, &key, &len, &escaped) || escaped)
 			return 0;
@@ -206,48 +233,21 @@ int is_json_scan_object(struct is_json_scan *s, is_json_scan_field_fn *field)
 		is_json_scan_ws(s);
 		if (!(field ? field(s, key, len) : is_json_scan_value(s)))
 			return 0;
-		is_json_scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			is_json_scan_ws(s);
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			s->depth--;
-			return 1;
-		}
-		return 0;
+		more = container_next(s, '}');
 	}
+	return more == 0;
 }
 
 int is_json_scan_array(struct is_json_scan *s, is_json_scan_item_fn *item)
 {
-	if (++s->depth > MAX_DEPTH)
-		return 0;
-	s->p++;
-	is_json_scan_ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		s->depth--;
-		return 1;
-	}
-	for (;;) {
+	int more = container_open(s, ']');
+
+	while (more > 0) {
 		if (!(item ? item(s) : is_json_scan_value(s)))
 			return 0;
-		is_json_scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			is_json_scan_ws(s);
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			s->depth--;
-			return 1;
-		}
-		return 0;
+		more = container_next(s, ']');
 	}
+	return more == 0;
 }
 
 int is_json_scan_value(struct is_json_scan *s)
@@ -356,18 +356,11 @@ static json_t *load_object(struct is_json_scan *s)
 	const char *key;
 	size_t len;
 	char small[64], *k;
-	int escaped;
+	int escaped, more;
 
-	if (!o || ++s->depth > MAX_DEPTH)
+	if (!o || (more = container_open(s, '}')) < 0)
 		goto fail;
-	s->p++;
-	is_json_scan_ws(s);
-	if (is_json_scan_at(s, '}')) {
-		s->p++;
-		s->depth--;
-		return o;
-	}
-	for (;;) {
+	while (more > 0) {
 		if (!is_json_scan_at(s, '"') || !is_json_scan_string(s, &key, &len, &escaped) ||
 		    escaped)
 			goto fail;
@@ -385,19 +378,10 @@ static json_t *load_object(struct is_json_scan *s)
 		json_object_set_new_nocheck(o, k, v);
 		if (k != small)
 			free(k);
-		is_json_scan_ws(s);
-		if (is_json_scan_at(s, ',')) {
-			s->p++;
-			is_json_scan_ws(s);
-			continue;
-		}
-		if (is_json_scan_at(s, '}')) {
-			s->p++;
-			s->depth--;
-			return o;
-		}
-		goto fail;
+		more = container_next(s, '}');
 	}
+	if (more == 0)
+		return o;
 fail:
 	json_decref(o);
 	return NULL;
@@ -406,32 +390,17 @@ fail:
 static json_t *load_array(struct is_json_scan *s)
 {
 	json_t *a = json_array(), *v;
+	int more;
 
-	if (!a || ++s->depth > MAX_DEPTH)
+	if (!a || (more = container_open(s, ']')) < 0)
 		goto fail;
-	s->p++;
-	is_json_scan_ws(s);
-	if (is_json_scan_at(s, ']')) {
-		s->p++;
-		s->depth--;
-		return a;
-	}
-	for (;;) {
+	while (more > 0) {
 		if (!(v = load_value(s)) || json_array_append_new(a, v) < 0)
 			goto fail;
-		is_json_scan_ws(s);
-		if (is_json_scan_at(s, ',')) {
-			s->p++;
-			is_json_scan_ws(s);
-			continue;
-		}
-		if (is_json_scan_at(s, ']')) {
-			s->p++;
-			s->depth--;
-			return a;
-		}
-		goto fail;
+		more = container_next(s, ']');
 	}
+	if (more == 0)
+		return a;
 fail:
 	json_decref(a);
 	return NULL;
