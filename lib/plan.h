@@ -175,6 +175,14 @@ void is_plan_free_blocks(struct is_plan_block *b);
  * paths, cycles. Every problem goes to report; returns how many there were.
  */
 size_t is_plan_finish(struct is_plan *p, is_plan_report_fn *report, void *ctx);
+/*
+ * Sets "refs" and "depOutputs" on rec, the delete record of a recorded state:
+ * the references of its recorded spec, found again as is-parse finds them,
+ * and the recorded outputs of the resources they name. names is a map the
+ * caller zeroes and releases: bare name -> id, built on first need.
+ */
+void is_plan_delete_refs(struct is_plan *p, json_t *rec, const json_t *state,
+                         struct is_strmap *names);
 
 /* Computes the action of a resource against its prior state (both borrowed);
  * *changes gets a new array of changed spec paths, or NULL. */

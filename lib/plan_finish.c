@@ -82,7 +82,9 @@ static void add_deletes(struct is_plan *p)
 	size_t i = 0;
 	const char *id;
 	void *state;
+	struct is_strmap names;
 
+	memset(&names, 0, sizeof(names));
 	while (is_strmap_next(&p->prior, &i, &id, &state)) {
 		uint32_t v;
 
@@ -102,12 +104,14 @@ static void add_deletes(struct is_plan *p)
 
 		if (!state || !p->nodes[v].is_delete)
 			continue;
+		is_plan_delete_refs(p, p->nodes[v].record, state, &names);
 		json_array_foreach(json_object_get(state, "deps"), k, d) {
 			w = json_is_string(d) ? is_plan_find(p, json_string_value(d)) : IS_GRAPH_NONE;
 			if (w != IS_GRAPH_NONE && p->nodes[w].is_delete)
 				is_graph_add_edge(&p->graph, w, v);
 		}
 	}
+	is_strmap_release(&names);
 }
 
 /*

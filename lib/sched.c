@@ -554,6 +554,21 @@ static json_t *outputs_of(const char *id, void *ctx)
 	return is_sched_record_prior(n->rec);
 }
 
+/* A delete's references: the outputs recorded with it (depOutputs), which
+ * its dependencies, deleted after it or not run at all, may not have now. */
+struct delete_outputs {
+	struct sched *s;
+	json_t *recorded;
+};
+
+static json_t *delete_outputs_of(const char *id, void *ctx)
+{
+	struct delete_outputs *d = ctx;
+	json_t *v = json_object_get(d->recorded, id);
+
+	return v ? v : outputs_of(id, d->s);
+}
+
 static void make_ready(struct sched *s, struct node *n)
 {
 	if (n->gate || n->action == A_NOOP || s->cfg->dry_run) {
@@ -724,6 +739,7 @@ static void fail_now(struct sched *s, struct node *n, const char *msg)
 static void start(struct sched *s, struct node *n)
 {
 	struct is_error err = IS_ERROR_INIT;
+	struct delete_outputs dout;
 
 	s->running++;
 	n->kq->running++;
@@ -750,8 +766,12 @@ static void start(struct sched *s, struct node *n)
 		fail_now(s, n, n->kq->find_error);
 		return;
 	}
+	dout.s = s;
+	dout.recorded = n->action == A_DELETE ? is_sched_record_dep_outputs(n->rec) : NULL;
 	if (!n->spec && is_promise_resolve_spec(is_sched_record_spec(n->rec),
-	                                        is_sched_record_refs(n->rec), outputs_of, s,
+	                                        is_sched_record_refs(n->rec),
+	                                        dout.recorded ? delete_outputs_of : outputs_of,
+	                                        dout.recorded ? (void *)&dout : (void *)s,
 	                                        s->cfg->secrets, &n->spec, &err) < 0) {
 		emit(s, n, start_status(n), NULL, NULL, NULL);
 		fail_now(s, n, err.message);

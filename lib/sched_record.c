@@ -16,7 +16,7 @@
 
 static const char *const field_names[IS_SCHED_NFIELDS] = {
 	"spec", "refs", "prior", "hash", "labels", "deps", "group", "members", "level",
-	"order"
+	"order", "depOutputs"
 };
 
 void is_sched_scanner_init(struct is_sched_scanner *sc)
@@ -205,6 +205,8 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 		r->critical = num.is_number ? num.d : 0;
 		return 1;
 	case 'd':
+		if (is_json_scan_key_is(key, len, "depOutputs"))
+			return span(s, IS_SCHED_DEP_OUTPUTS, NULL);
 		if (!is_json_scan_key_is(key, len, "deps"))
 			break;
 		return span(s, IS_SCHED_DEPS, deps_value);
@@ -430,6 +432,7 @@ void is_sched_record_free(struct is_sched_record *rec)
 	json_decref(rec->spec);
 	json_decref(rec->refs);
 	json_decref(rec->prior);
+	json_decref(rec->dep_outputs);
 	free(rec);
 }
 
@@ -461,6 +464,11 @@ json_t *is_sched_record_refs(struct is_sched_record *rec)
 json_t *is_sched_record_prior(struct is_sched_record *rec)
 {
 	return field(rec, IS_SCHED_PRIOR, &rec->prior);
+}
+
+json_t *is_sched_record_dep_outputs(struct is_sched_record *rec)
+{
+	return field(rec, IS_SCHED_DEP_OUTPUTS, &rec->dep_outputs);
 }
 
 void is_sched_record_add_field(struct is_sched_record *rec, enum is_sched_field f,

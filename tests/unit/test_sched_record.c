@@ -55,7 +55,7 @@ static int same_json(json_t *got, json_t *want)
 
 static const char *const names[IS_SCHED_NFIELDS] = {
 	"spec", "refs", "prior", "hash", "labels", "deps", "group", "members", "level",
-	"order"
+	"order", "depOutputs"
 };
 
 /* What the event writer copies of field f, against is_json_dump of it. */
@@ -121,6 +121,7 @@ static int agrees(struct is_sched_scanner *sc, const char *line, int *scanned)
 	     same_json(is_sched_record_spec(r), json_object_get(rec, "spec")) &&
 	     same_json(is_sched_record_refs(r), json_object_get(rec, "refs")) &&
 	     same_json(is_sched_record_prior(r), json_object_get(rec, "prior")) &&
+	     same_json(is_sched_record_dep_outputs(r), json_object_get(rec, "depOutputs")) &&
 	     r->len == strlen(line) && !memcmp(r->text, line, r->len);
 	for (f = 0; ok && f < IS_SCHED_NFIELDS; f++)
 		ok = same_field(r, rec, f, 0) && same_field(r, rec, f, 1);
@@ -158,6 +159,8 @@ static const char *const lines[] = {
 	"{\"type\":\"plan\",\"x\":[1,2,3]}",
 	"{\"id\":\"N/a\",\"after\":[\"x\",2],\"after\":[null,\"MetaGroup/g\"]}",
 	"{\"id\":\"N/a\",\"after\":\"MetaGroup/g\"}",
+	"{\"type\":\"resource\",\"id\":\"N/d\",\"action\":\"delete\",\"deps\":[],"
+	"\"depOutputs\":{\"N/b\":{\"x\":[1,\"y\"]}},\"depOutputs\":{\"N/c\":{}}}",
 	"{\"id\":\"N/a\",\"spec\":{\"n\":123456789012345678901234567890}}",
 	"{\"id\":\"N/a\",\"spec\":{\"n\":1e999}}",
 	"{\"id\":\"N/a\",}",
