@@ -63,6 +63,10 @@ struct is_cli_sub {
 };
 int is_cli_completion_tree(const struct is_command *cmd, const struct is_cli_sub *subs,
                            size_t nsubs, const char *shell, FILE *fp);
+/* For both completion writers: the name of cmd's bash function ("_is_graph"),
+ * to fp; and whether a completion kind ("file", "dir") completes paths. */
+void is_cli_bash_function_name(const struct is_command *cmd, FILE *fp);
+int is_cli_completes_path(const char *complete);
 /*
  * Flushes and closes stdout; reports a failed write on stderr (a full disk or
  * a closed pipe must not pass silently). Returns code, or IS_EXIT_FAILURE

@@ -7,12 +7,12 @@
 #include "cli.h"
 #include "banned.h"
 
-static int is_path_kind(const char *complete)
+int is_cli_completes_path(const char *complete)
 {
 	return complete && (!strcmp(complete, "file") || !strcmp(complete, "dir"));
 }
 
-static void bash_function_name(const struct is_command *cmd, FILE *fp)
+void is_cli_bash_function_name(const struct is_command *cmd, FILE *fp)
 {
 	const char *p;
 
@@ -39,7 +39,7 @@ static void completion_bash(const struct is_command *cmd, FILE *fp)
 {
 	const struct is_option *o;
 
-	bash_function_name(cmd, fp);
+	is_cli_bash_function_name(cmd, fp);
 	fputs("()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=\n", fp);
 	fputs("\t[ \"$COMP_CWORD\" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}\n", fp);
 	fputs("\tcase $prev in\n", fp);
@@ -55,7 +55,7 @@ static void completion_bash(const struct is_command *cmd, FILE *fp)
 	else if (cmd->operands)
 		fputs("\t*) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n", fp);
 	fputs("\tesac\n}\ncomplete -o filenames -F ", fp);
-	bash_function_name(cmd, fp);
+	is_cli_bash_function_name(cmd, fp);
 	fprintf(fp, " %s\n", cmd->name);
 }
 
@@ -118,7 +118,7 @@ static void completion_fish(const struct is_command *cmd, FILE *fp)
 		fprintf(fp, "complete -c %s -l %s", cmd->name, o->name);
 		if (o->key > 0 && o->key < 128)
 			fprintf(fp, " -s %c", o->key);
-		if (o->arg && is_path_kind(o->complete))
+		if (o->arg && is_cli_completes_path(o->complete))
 			fputs(" -r -F", fp);
 		else if (o->arg && o->complete)
 			fprintf(fp, " -x -a '%s'", o->complete);

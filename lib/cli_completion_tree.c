@@ -9,15 +9,6 @@
 #include "cli.h"
 #include "banned.h"
 
-static void func_name(const struct is_command *cmd, FILE *fp)
-{
-	const char *p;
-
-	fputs("_", fp);
-	for (p = cmd->name; *p; p++)
-		fputc(*p == '-' ? '_' : *p, fp);
-}
-
 static void quoted(const char *s, FILE *fp)
 {
 	for (; *s; s++) {
@@ -25,11 +16,6 @@ static void quoted(const char *s, FILE *fp)
 			fputc('\\', fp);
 		fputc(*s, fp);
 	}
-}
-
-static int is_path(const char *c)
-{
-	return c && (!strcmp(c, "file") || !strcmp(c, "dir"));
 }
 
 /* The bash "case $prev" and "case $cur" of one option table. */
@@ -76,7 +62,7 @@ static void bash(const struct is_command *cmd, const struct is_cli_sub *subs, si
 	const struct is_option *o;
 	size_t i;
 
-	func_name(cmd, fp);
+	is_cli_bash_function_name(cmd, fp);
 	fputs("()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= sub= i\n", fp);
 	fputs("\t[ \"$COMP_CWORD\" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}\n", fp);
 	fputs("\tfor ((i = 1; i < COMP_CWORD; i++)); do\n\t\tcase ${COMP_WORDS[i]} in\n",
@@ -96,7 +82,7 @@ static void bash(const struct is_command *cmd, const struct is_cli_sub *subs, si
 		fputs("\t\t;;\n", fp);
 	}
 	fputs("\tesac\n}\ncomplete -o filenames -F ", fp);
-	func_name(cmd, fp);
+	is_cli_bash_function_name(cmd, fp);
 	fprintf(fp, " %s\n", cmd->name);
 }
 
@@ -192,7 +178,7 @@ static void fish_options(const struct is_command *cmd, const struct is_command *
 		fprintf(fp, "complete -c %s -n '%s' -l %s", cmd->name, cond, o->name);
 		if (o->key > 0 && o->key < 128)
 			fprintf(fp, " -s %c", o->key);
-		if (o->arg && is_path(o->complete))
+		if (o->arg && is_cli_completes_path(o->complete))
 			fputs(" -r -F", fp);
 		else if (o->arg && o->complete)
 			fprintf(fp, " -x -a '%s'", o->complete);
@@ -224,7 +210,7 @@ static void fish(const struct is_command *cmd, const struct is_cli_sub *subs, si
 			continue;
 		snprintf(cond, sizeof(cond), "__fish_seen_subcommand_from %s", subs[i].name);
 		fish_options(cmd, subs[i].cmd, cond, fp);
-		if (subs[i].cmd->operands && is_path(subs[i].cmd->operands))
+		if (subs[i].cmd->operands && is_cli_completes_path(subs[i].cmd->operands))
 			fprintf(fp, "complete -c %s -n '%s' -F\n", cmd->name, cond);
 	}
 }
