@@ -66,6 +66,32 @@ int is_ledger_fail(struct is_ledger *lg, struct is_error *err, const char *what)
 	                    lg->db ? sqlite3_errmsg(lg->db) : "not open");
 }
 
+/*
+ * WAL is a property of the file, so it is set once. Switching needs an
+ * exclusive lock, and SQLite may answer "busy" without waiting when several
+ * processes open a new ledger at the same moment: retry for a while.
+ */
+static int use_wal(struct is_ledger *lg, struct is_error *err)
+{
+	long waited;
+
+	for (waited = 0;; waited += 10) {
+		sqlite3_stmt *st = NULL;
+		int wal = 0, rc;
+
+		rc = sqlite3_prepare_v2(lg->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			wal = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal");
+		rc = sqlite3_finalize(st);
+		/* A file system without WAL support keeps its journal: still a ledger. */
+		if (wal || rc == SQLITE_OK)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= lg->busy_ms)
+			return is_ledger_fail(lg, err, "cannot switch the ledger to WAL mode");
+		sqlite3_sleep(10);
+	}
+}
+
 int is_ledger_open(struct is_ledger *lg, struct is_error *err)
 {
 	int rc;
@@ -86,7 +112,7 @@ int is_ledger_open(struct is_ledger *lg, struct is_error *err)
 	sqlite3_busy_timeout(lg->db, lg->busy_ms);
 	/* synchronous=FULL: a committed batch survives a power cut, not only a
 	 * crash of the process; record's batching pays for the fsyncs. */
-	if (is_ledger_exec(lg, "PRAGMA journal_mode=WAL", err) < 0 ||
+	if (use_wal(lg, err) < 0 ||
 	    is_ledger_exec(lg, "PRAGMA synchronous=FULL", err) < 0 ||
 	    is_ledger_exec(lg, "PRAGMA foreign_keys=ON", err) < 0 ||
 	    is_ledger_schema_apply(lg->db, err) < 0) {
