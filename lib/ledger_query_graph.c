@@ -11,6 +11,7 @@
 
 #include "json.h"
 #include "ledger_query.h"
+#include "render.h"
 #include "strbuf.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -79,17 +80,6 @@ static int emit_node(struct is_ledger_out *o, const struct is_ledger_version *s,
 	return is_ledger_out_text(o, sb->buf, sb->len);
 }
 
-static void dot_quote(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
 /*
  * Edges run from a dependency to what depends on it, as in is-graph's DOT.
  * A dependency that is not a recorded resource (a group gate, or something
@@ -106,7 +96,7 @@ static int write_dot(FILE *fp, const struct is_ledger_snapshot *s, const char *k
 		if (keep && !keep[i])
 			continue;
 		fputs("  ", fp);
-		dot_quote(fp, s->v[i].id);
+		is_render_dot_quote(fp, s->v[i].id);
 		fputs(";\n", fp);
 	}
 	for (i = 0; i < s->n; i++) {
@@ -117,13 +107,13 @@ static int write_dot(FILE *fp, const struct is_ledger_snapshot *s, const char *k
 
 			if (!is_ledger_snapshot_find(s, d)) {
 				fputs("  ", fp);
-				dot_quote(fp, d);
+				is_render_dot_quote(fp, d);
 				fputs(" [style=dashed];\n", fp);
 			}
 			fputs("  ", fp);
-			dot_quote(fp, d);
+			is_render_dot_quote(fp, d);
 			fputs(" -> ", fp);
-			dot_quote(fp, s->v[i].id);
+			is_render_dot_quote(fp, s->v[i].id);
 			fputs(";\n", fp);
 		}
 	}

@@ -17,6 +17,9 @@ int is_render_dot(const struct is_plan *p, FILE *fp);
 int is_render_mermaid(const struct is_plan *p, FILE *fp);
 int is_render_text(const struct is_plan *p, FILE *fp);
 int is_render_markdown(const struct is_plan *p, FILE *fp);
+/* Writes s (borrowed) to fp as a DOT quoted ID: in double quotes, with " and
+ * backslash escaped. Shared with is-ledger graph's DOT (ledger_query_graph.c). */
+void is_render_dot_quote(FILE *fp, const char *s);
 /*
  * For renderers: visits the sequenced nodes as a tree of MetaGroups, groups
  * before their members, members by id, with an explicit stack (groups nest

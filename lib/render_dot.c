@@ -8,7 +8,7 @@
 #include "render.h"
 #include "banned.h"
 
-static void quote(FILE *fp, const char *s)
+void is_render_dot_quote(FILE *fp, const char *s)
 {
 	fputc('"', fp);
 	for (; *s; s++) {
@@ -33,7 +33,7 @@ static void leaf(const struct is_plan *p, uint32_t v, size_t depth, void *ctx)
 	FILE *fp = ctx;
 
 	indent(fp, depth);
-	quote(fp, n->id);
+	is_render_dot_quote(fp, n->id);
 	fprintf(fp, " [fillcolor=\"%s\", tooltip=\"%s\"];\n",
 	        is_render_colour(n->action), is_action_name(n->action));
 }
@@ -48,10 +48,10 @@ static void enter(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 	fprintf(fp, "subgraph \"cluster_%u\" {\n", g);
 	indent(fp, depth + 1);
 	fputs("label=", fp);
-	quote(fp, slash ? slash + 1 : n->id);
+	is_render_dot_quote(fp, slash ? slash + 1 : n->id);
 	fputs("; style=\"rounded,dashed\";\n", fp);
 	indent(fp, depth + 1);
-	quote(fp, n->id);
+	is_render_dot_quote(fp, n->id);
 	fputs(" [shape=diamond, label=\"\", width=0.25, height=0.25, "
 	      "fillcolor=\"#ffffff\"];\n", fp);
 }
@@ -70,9 +70,9 @@ static void edge(const struct is_plan *p, uint32_t dep, uint32_t v, void *ctx)
 	FILE *fp = ctx;
 
 	fputs("  ", fp);
-	quote(fp, p->nodes[dep].id);
+	is_render_dot_quote(fp, p->nodes[dep].id);
 	fputs(" -> ", fp);
-	quote(fp, p->nodes[v].id);
+	is_render_dot_quote(fp, p->nodes[v].id);
 	fputs(";\n", fp);
 }
 
