@@ -33,6 +33,9 @@ struct is_render_walk {
 	void *ctx;
 };
 void is_render_walk(const struct is_plan *p, const struct is_render_walk *w);
+/* The indentation of a line at a walk's depth (two spaces a level, one level
+ * inside the graph's own braces) to fp, for the DOT and Mermaid renderers. */
+void is_render_indent(FILE *fp, size_t depth);
 /*
  * For renderers: calls edge(p, dep, v, ctx) for each arrow to draw, v in
  * sequence order and its deps in order, leaving out deps not shown and a

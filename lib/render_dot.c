@@ -19,20 +19,12 @@ void is_render_dot_quote(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-static void indent(FILE *fp, size_t depth)
-{
-	size_t i;
-
-	for (i = 0; i <= depth; i++)
-		fputs("  ", fp);
-}
-
 static void leaf(const struct is_plan *p, uint32_t v, size_t depth, void *ctx)
 {
 	const struct is_plan_node *n = &p->nodes[v];
 	FILE *fp = ctx;
 
-	indent(fp, depth);
+	is_render_indent(fp, depth);
 	is_render_dot_quote(fp, n->id);
 	fprintf(fp, " [fillcolor=\"%s\", tooltip=\"%s\"];\n",
 	        is_render_colour(n->action), is_action_name(n->action));
@@ -44,13 +36,13 @@ static void enter(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 	FILE *fp = ctx;
 	const char *slash = strchr(n->id, '/');
 
-	indent(fp, depth);
+	is_render_indent(fp, depth);
 	fprintf(fp, "subgraph \"cluster_%u\" {\n", g);
-	indent(fp, depth + 1);
+	is_render_indent(fp, depth + 1);
 	fputs("label=", fp);
 	is_render_dot_quote(fp, slash ? slash + 1 : n->id);
 	fputs("; style=\"rounded,dashed\";\n", fp);
-	indent(fp, depth + 1);
+	is_render_indent(fp, depth + 1);
 	is_render_dot_quote(fp, n->id);
 	fputs(" [shape=diamond, label=\"\", width=0.25, height=0.25, "
 	      "fillcolor=\"#ffffff\"];\n", fp);
@@ -60,7 +52,7 @@ static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 {
 	(void)p;
 	(void)g;
-	indent(ctx, depth);
+	is_render_indent(ctx, depth);
 	fputs("}\n", ctx);
 }
 

@@ -18,19 +18,11 @@ static void label(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
-static void indent(FILE *fp, size_t depth)
-{
-	size_t i;
-
-	for (i = 0; i <= depth; i++)
-		fputs("  ", fp);
-}
-
 static void leaf(const struct is_plan *p, uint32_t v, size_t depth, void *ctx)
 {
 	FILE *fp = ctx;
 
-	indent(fp, depth);
+	is_render_indent(fp, depth);
 	fprintf(fp, "n%u[", v);
 	label(fp, p->nodes[v].id);
 	fprintf(fp, "]:::%s\n", is_action_name(p->nodes[v].action));
@@ -40,11 +32,11 @@ static void enter(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 {
 	FILE *fp = ctx;
 
-	indent(fp, depth);
+	is_render_indent(fp, depth);
 	fprintf(fp, "subgraph g%u[", g);
 	label(fp, p->nodes[g].id);
 	fputs("]\n", fp);
-	indent(fp, depth + 1);
+	is_render_indent(fp, depth + 1);
 	fprintf(fp, "n%u{{gate}}\n", g);
 }
 
@@ -52,7 +44,7 @@ static void leave(const struct is_plan *p, uint32_t g, size_t depth, void *ctx)
 {
 	(void)p;
 	(void)g;
-	indent(ctx, depth);
+	is_render_indent(ctx, depth);
 	fputs("end\n", ctx);
 }
 

@@ -100,3 +100,11 @@ void is_render_edges(const struct is_plan *p,
 		}
 	}
 }
+
+void is_render_indent(FILE *fp, size_t depth)
+{
+	size_t i;
+
+	for (i = 0; i <= depth; i++)
+		fputs("  ", fp);
+}
