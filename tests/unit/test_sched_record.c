@@ -159,8 +159,8 @@ static const char *const lines[] = {
 	"{\"type\":\"plan\",\"x\":[1,2,3]}",
 	"{\"id\":\"N/a\",\"after\":[\"x\",2],\"after\":[null,\"MetaGroup/g\"]}",
 	"{\"id\":\"N/a\",\"after\":\"MetaGroup/g\"}",
-	"{\"type\":\"resource\",\"id\":\"N/d\",\"action\":\"delete\",\"deps\":[],"
-	"\"depOutputs\":{\"N/b\":{\"x\":[1,\"y\"]}},\"depOutputs\":{\"N/c\":{}}}",
+	("{\"type\":\"resource\",\"id\":\"N/d\",\"action\":\"delete\",\"deps\":[],"
+	 "\"depOutputs\":{\"N/b\":{\"x\":[1,\"y\"]}},\"depOutputs\":{\"N/c\":{}}}"),
 	"{\"id\":\"N/a\",\"spec\":{\"n\":123456789012345678901234567890}}",
 	"{\"id\":\"N/a\",\"spec\":{\"n\":1e999}}",
 	"{\"id\":\"N/a\",}",
