@@ -57,7 +57,8 @@ asan:
 	$(MAKE) O=build/asan BIN=build/asan/bin CC=clang OPT=-O1 \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer'
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  IS_BIN=$(CURDIR)/build/asan/bin IS_UNIT=$(CURDIR)/build/asan/unit tests/run --fast
+	  IS_TEST_SKIP='valgrind|load|chain|kill' \
+	  IS_BIN=$(CURDIR)/build/asan/bin IS_UNIT=$(CURDIR)/build/asan/unit tests/run
 
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 # UBSan must not recover, or libFuzzer never sees its findings as crashes.

@@ -39,7 +39,8 @@ void is_yaml_close(struct is_yaml_reader *r);
  * Reads the next document into doc (released first). Returns 1 for a document,
  * 0 at the end, -1 with err filled. After an error inside a document (duplicate
  * key, alias bomb ...) the next call goes on with the next document; after a
- * syntax error the rest of the stream is unreadable and the next call returns 0.
+ * syntax error, or nesting past the depth cap, the rest of the stream is not
+ * read and the next call returns 0.
  */
 int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_error *err);
 void is_yaml_doc_init(struct is_yaml_doc *doc);

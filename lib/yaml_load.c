@@ -684,7 +684,15 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 			return 1;
 		} else if (in_document && on_event(r, &ev, err) < 0) {
 			yaml_event_delete(&ev);
-			skip_document(r);
+			/*
+			 * libyaml's scanner is quadratic in flow nesting (100k '[' take
+			 * seconds): past the depth cap the rest of the stream is dropped
+			 * rather than scanned to the document's end.
+			 */
+			if (err->code && !strcmp(err->code, "yaml-too-deep"))
+				r->finished = 1;
+			else
+				skip_document(r);
 			drop_anchors(r);
 			json_decref(doc->root);
 			doc->root = NULL;

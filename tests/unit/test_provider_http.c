@@ -1,7 +1,7 @@
 /*
  * The Http provider, called directly as the scheduler would. Checks that
  * need no server (spec errors, a refused connection, a server that never
- * answers) always run; tests/t3500-http.sh starts the real servers on
+ * answers) always run; tests/t3500-http-slow.sh starts the real servers on
  * loopback and runs this program again with their base URLs in
  * IS_TEST_JSON_SERVER (npm json-server), IS_TEST_HTTPBIN (Debian's
  * python3-httpbin) and IS_TEST_TLS (openssl s_server with a self-signed

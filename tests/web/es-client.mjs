@@ -1,4 +1,4 @@
-// An SSE client on npm eventsource@4.1.1 for tests/t5100-serve-sse.sh.
+// An SSE client on npm eventsource@4.1.1 for tests/t5100-serve-sse-slow.sh.
 //   node es-client.mjs URL COUNT [LAST_EVENT_ID]
 // Reads COUNT messages from URL (sending Last-Event-ID when given, as a
 // reconnecting EventSource would), then prints one JSON line: the ids seen,
