@@ -689,10 +689,12 @@ int is_yaml_next(struct is_yaml_reader *r, struct is_yaml_doc *doc, struct is_er
 			 * seconds): past the depth cap the rest of the stream is dropped
 			 * rather than scanned to the document's end.
 			 */
-			if (err->code && !strcmp(err->code, "yaml-too-deep"))
+			if (err->code && !strcmp(err->code, "yaml-too-deep")) {
+				drop_stack(r);
 				r->finished = 1;
-			else
+			} else {
 				skip_document(r);
+			}
 			drop_anchors(r);
 			json_decref(doc->root);
 			doc->root = NULL;
