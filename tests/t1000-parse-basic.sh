@@ -12,8 +12,8 @@ empty() {
 }
 
 # The example stack, with paths as a user would type them from the top.
-(cd "$TOP" && is-parse share/examples) >ex.json 2>ex.err
-expect_rc 'examples parse with exit 0' 0 sh -c "cd '$TOP' && is-parse share/examples"
+(cd "$TOP" && is-parse share/examples/orders) >ex.json 2>ex.err
+expect_rc 'examples parse with exit 0' 0 sh -c "cd '$TOP' && is-parse share/examples/orders"
 empty 'examples: nothing on stderr' ex.err
 jq_check 'examples: 10 records, 3 of them groups' ex.json \
 	'length == 10 and ([.[] | select(.type == "group")] | length) == 3'
@@ -73,10 +73,10 @@ jq_check 'examples: $${ stays a literal ${ for the shell' ex.json \
 	'.[] | select(.id == "Command/orders-migrate") | .spec.create[2] | contains("\"$${url#sqlite:///}\"")'
 jq_check 'examples: source file, line (after a comment) and col' ex.json \
 	'.[] | select(.id == "File/orders-config") |
-	 .source == {file: "share/examples/app/service.yaml", line: 3, col: 1}'
+	 .source == {file: "share/examples/orders/app/service.yaml", line: 3, col: 1}'
 jq_check 'examples: source of a later document in a file' ex.json \
 	'.[] | select(.id == "Command/orders-smoke") |
-	 .source == {file: "share/examples/app/service.yaml", line: 48, col: 1}'
+	 .source == {file: "share/examples/orders/app/service.yaml", line: 48, col: 1}'
 jq_check 'examples: labels' ex.json \
 	'.[] | select(.id == "Command/orders-migrate") |
 	 .labels == {tier: "web", env: "demo", team: "payments"}'
@@ -91,7 +91,7 @@ jq_check 'examples: dependsOn group:NAME and ids become deps' ex.json \
 	'(.[] | select(.id == "MetaGroup/data") | .deps == ["MetaGroup/network"]) and
 	 (.[] | select(.id == "Command/orders-smoke") | .deps == ["Command/orders-db", "MetaGroup/app", "Noop/port-plan"]) and
 	 (.[] | select(.id == "Command/orders-migrate") | .deps == ["File/orders-config"])'
-IS_DEMO_DIR=/srv/demo sh -c "cd '$TOP' && is-parse share/examples" >ex-env.json
+IS_DEMO_DIR=/srv/demo sh -c "cd '$TOP' && is-parse share/examples/orders" >ex-env.json
 jq_check 'examples: env values override defaults' ex-env.json \
 	'.[] | select(.id == "Command/workdir") | .spec.outputs.dir == "/srv/demo/run"'
 
@@ -174,7 +174,7 @@ jq_check 'the good documents are still checked' some.json \
 	'map(select(.type != "diagnostic") | .id) == ["Noop/s", "Noop/ok", "Noop/f1"]'
 jq_check 'output ends with an invalid-input diagnostic' some.json \
 	'last | .type == "diagnostic" and .code == "invalid-input"'
-expect_rc '--check: exit 0 on valid input' 0 sh -c "cd '$TOP' && is-parse --check share/examples"
+expect_rc '--check: exit 0 on valid input' 0 sh -c "cd '$TOP' && is-parse --check share/examples/orders"
 empty '--check: prints nothing' "$T/.out"
 expect_rc '-c: exit 1 on bad input' 1 is-parse -c bad.yaml
 empty '-c: nothing on stdout' "$T/.out"
@@ -224,7 +224,7 @@ is-parse --format xml s.yaml 2>fmt.err || true
 check 'usage: a bad format is named' grep -q "'xml'" fmt.err
 
 # Output errors: a full disk is a failure, said on stderr.
-(cd "$TOP" && run_rc rc is-parse share/examples >/dev/full 2>"$T/full.err"; echo "$rc" >"$T/full.rc")
+(cd "$TOP" && run_rc rc is-parse share/examples/orders >/dev/full 2>"$T/full.err"; echo "$rc" >"$T/full.rc")
 if [ "$(cat full.rc)" = 1 ] && grep -q '^is-parse: write error' full.err; then
 	ok 'writing to /dev/full: exit 1 and an error'
 else

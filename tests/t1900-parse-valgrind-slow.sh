@@ -33,10 +33,10 @@ vg() {
 	fi
 }
 
-vg 'the examples' 0 --in "$TOP" share/examples
-vg 'the examples, -f json --check' 0 --in "$TOP" -f json --check share/examples
-vg 'the examples with a selector' 0 --in "$TOP" -l 'tier in (web),env=demo' share/examples
-vg 'a file from stdin' 0 --in "$TOP" - <"$TOP/share/examples/groups.yaml"
+vg 'the examples' 0 --in "$TOP" share/examples/orders
+vg 'the examples, -f json --check' 0 --in "$TOP" -f json --check share/examples/orders
+vg 'the examples with a selector' 0 --in "$TOP" -l 'tier in (web),env=demo' share/examples/orders
+vg 'a file from stdin' 0 --in "$TOP" - <"$TOP/share/examples/orders/groups.yaml"
 vg 'a usage error' 2 -l 'env in (' x.yaml
 vg 'a missing file' 1 nothere.yaml
 vg '--help' 0 --help

@@ -29,17 +29,17 @@ is-graph --layers --prior "$G/prior.ndjson" "$G/stack.ndjson" >dlayers
 jq_check "deletes have their own layers first" dlayers \
 	'.[0:3] | map(.phase) == ["delete", "delete", "delete"]'
 
-if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples" ]; then
-	check "is-parse | is-graph" sh -c "is-parse '$TOP/share/examples' | is-graph >parsed"
+if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples/orders" ]; then
+	check "is-parse | is-graph" sh -c "is-parse '$TOP/share/examples/orders' | is-graph >parsed"
 	jq_check "is-parse output is ordered" parsed "$(cat "$G/order.jq")"
 	jq_check "groups from is-parse get members" parsed \
 		'map(select(.type == "group")) | length > 0 and all(.[]; .members | length > 0)'
-	check "is-parse | is-graph -f dot | dot" sh -c "is-parse '$TOP/share/examples' | is-graph -f dot | dot -Tsvg >/dev/null"
+	check "is-parse | is-graph -f dot | dot" sh -c "is-parse '$TOP/share/examples/orders' | is-graph -f dot | dot -Tsvg >/dev/null"
 fi
 
 # The example stack's layers: network, then data, then app, as their
 # MetaGroups' dependsOn say.
-if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples" ]; then
-	is-parse "$TOP/share/examples" | is-graph --layers >exlayers
+if [ -x "$IS_BIN/is-parse" ] && [ -d "$TOP/share/examples/orders" ]; then
+	is-parse "$TOP/share/examples/orders" | is-graph --layers >exlayers
 	same "example layers match tests/golden/graph-examples.layers" "$TOP/tests/golden/graph-examples.layers" exlayers
 fi

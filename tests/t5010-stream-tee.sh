@@ -27,10 +27,10 @@ same "tee: ... and still passes through" bad.ndjson bad.out
 mkdir demo
 export IS_DEMO_DIR=$T/demo
 ln -s "$TOP/share" share
-is-parse share/examples | is-graph >plan.ndjson
+is-parse share/examples/orders | is-graph >plan.ndjson
 is-stream --tee -f none <plan.ndjson >plan.out
 same "tee: a plan passes through unchanged" plan.ndjson plan.out
-is-parse share/examples | is-graph | is-stream --tee -f none | is-exec |
+is-parse share/examples/orders | is-graph | is-stream --tee -f none | is-exec |
 	is-stream --tee -o run.view >run.ndjson
 jq_check "tee: is-exec after it ran the plan" run.ndjson \
 	'map(select(.type == "run" and .phase == "end")) | length == 1'

@@ -12,12 +12,12 @@ same "github: the examples, as the golden file says" "$TOP/tests/golden/stream-e
 check "github: a group per run" test "$(grep -c '^::group::' gh.out)" = 2
 check "github: ... each closed" test "$(grep -c '^::endgroup::' gh.out)" = 2
 check "github: a failure is an error at its manifest's file and line" \
-	grep -q '^::error file=share/examples/data/orders-db.yaml,line=44,title=Command/orders-login FAILED::' gh.out
+	grep -q '^::error file=share/examples/orders/data/orders-db.yaml,line=44,title=Command/orders-login FAILED::' gh.out
 check "github: ... its newlines and % escaped" grep -q 'sqlite3 failed%0AError: .*100%25 <xml>' gh.out
 check "github: STALLED and SKIPPED are warnings" \
 	test "$(grep -c '^::warning file=.*title=[^:]* \(STALLED\|SKIPPED\)::' gh.out)" = 4
 check "github: a diagnostic keeps its column" \
-	grep -q '^::warning file=share/examples/app/service.yaml,line=22,col=5,title=unknown-annotation::' gh.out
+	grep -q '^::warning file=share/examples/orders/app/service.yaml,line=22,col=5,title=unknown-annotation::' gh.out
 # Without resource records earlier in the stream there is no file to name.
 grep -v '"type":"resource"' "$ex" | is-stream -f github >gh2.out
 check "github: no source known, no file" \
@@ -50,7 +50,7 @@ check "junit: no input is a valid empty report" xmllint --noout --schema "$xsd" 
 
 mkdir demo
 ln -s "$TOP/share" share
-IS_DEMO_DIR=$T/demo is-parse share/examples | is-graph | is-exec | is-stream -f junit >run.xml
+IS_DEMO_DIR=$T/demo is-parse share/examples/orders | is-graph | is-exec | is-stream -f junit >run.xml
 check "junit: a real run validates" xmllint --noout --schema "$xsd" run.xml
 check "junit: ... with its failure" grep -q '<failure message="secret' run.xml
 

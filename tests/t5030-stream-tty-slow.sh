@@ -35,7 +35,7 @@ exec 3>plain.fifo
 feed 3 1 24
 screen plain a
 check "tty: the diagnostic stays above the view" \
-	grep -q "^share/examples/app/service.yaml:22:5: warning: annotation 'owner' is not known" plain.a
+	grep -q "^share/examples/orders/app/service.yaml:22:5: warning: annotation 'owner' is not known" plain.a
 check "tty: the run and its status" grep -q '^run 73547617076995971  RUNNING  ' plain.a
 check "tty: a progress bar, done of planned" grep -q '^\[#\{11\}-\{29\}\]  2/7  28%$' plain.a
 check "tty: counts per status" grep -q '^READY 2  CREATING 1  PENDING 4$' plain.a

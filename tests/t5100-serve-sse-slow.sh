@@ -8,7 +8,7 @@
 
 IS_STREAM_KEEPALIVE_MS=300
 export IS_STREAM_KEEPALIVE_MS
-IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples" | is-graph | is-exec >run.ndjson || true
+IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples/orders" | is-graph | is-exec >run.ndjson || true
 n=$(wc -l <run.ndjson)
 [ "$n" -gt 10 ] && ok "the example run has $n records" || fail "the example run has $n records"
 

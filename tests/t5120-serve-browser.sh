@@ -25,7 +25,7 @@ export WEB_PREFIX
 # The example stack: one resource fails (its secret is not set), so the run
 # has READY, FAILED and SKIPPED nodes. Stage 1 is everything before the first
 # READY: nodes PENDING or CREATING; stage 2 the rest.
-IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples" | is-graph | is-exec >run.ndjson || true
+IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples/orders" | is-graph | is-exec >run.ndjson || true
 first_ready=$(grep -n '"status":"READY"' run.ndjson | head -n 1 | cut -d: -f1)
 head -n $((first_ready - 1)) run.ndjson >stage1.ndjson
 tail -n +"$first_ready" run.ndjson >stage2.ndjson

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/web/common.sh"
 
-IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples" | is-graph | is-exec >run.ndjson || true
+IS_DEMO_DIR=$T/demo is-parse "$TOP/share/examples/orders" | is-graph | is-exec >run.ndjson || true
 events=$(grep -c '"type":"event"' run.ndjson)
 mkfifo "$T/s.in"
 exec 9<>"$T/s.in"

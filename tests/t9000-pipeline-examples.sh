@@ -1,5 +1,5 @@
 # The whole pipeline on the example stack, as tools/demo and the README run it:
-# is-parse share/examples | is-graph | is-exec, with local providers only
+# is-parse share/examples/orders | is-graph | is-exec, with local providers only
 # (files, commands, sqlite3), in a folder of the test's own. Everything made
 # is checked on disk; the secret never shows; MetaGroups gate; a second run
 # changes nothing; --atomic takes it all down again.
@@ -22,7 +22,7 @@ pw_sha=$(printf %s "$IS_SECRET_ORDERS_DB_PASSWORD" | sha256sum | cut -d' ' -f1)
 pipeline() {
 	out=$1 err=$2
 	shift 2
-	(cd "$TOP" && is-parse share/examples 2>"$T/$err.parse" | is-graph 2>"$T/$err.graph" |
+	(cd "$TOP" && is-parse share/examples/orders 2>"$T/$err.parse" | is-graph 2>"$T/$err.graph" |
 		is-exec "$@" >"$T/$out" 2>"$T/$err")
 }
 
@@ -87,7 +87,7 @@ gated() {
 		($b | length) > 0 and ($a | length) > 0 and $ready < $start and $ready < $gate' \
 		run1.ndjson >/dev/null
 }
-(cd "$TOP" && is-parse share/examples | is-graph) >plan.ndjson
+(cd "$TOP" && is-parse share/examples/orders | is-graph) >plan.ndjson
 gated network data && ok "gates: nothing in data starts before all of network is READY" ||
 	fail "gates: nothing in data starts before all of network is READY"
 gated data app && ok "gates: nothing in app starts before all of data is READY" ||
@@ -128,7 +128,7 @@ jq_check "dry run: every event says dry_run" dry.ndjson \
 # every delete command of the stack runs and leaves nothing behind.
 IS_DEMO_DIR=$T/atomic
 printf 'kind: Noop\nmetadata: {name: boom, dependsOn: [group:app]}\nspec: {fail: on purpose}\n' >boom.yaml
-run_rc rc sh -c "cd '$TOP' && is-parse share/examples '$T/boom.yaml' | is-graph | is-exec --atomic" >atomic.ndjson 2>atomic.err
+run_rc rc sh -c "cd '$TOP' && is-parse share/examples/orders '$T/boom.yaml' | is-graph | is-exec --atomic" >atomic.ndjson 2>atomic.err
 [ "$rc" = 1 ] && ok "--atomic: a failure, exit 1" || fail "--atomic: a failure, exit 1" "rc=$rc"
 jq_check "--atomic: the 7 resources are rolled back" atomic.ndjson \
 	'map(select(.type == "event" and .rollback and .status == "READY")) | length == 7'

@@ -19,7 +19,7 @@ export IS_DEMO_DIR IS_LEDGER IS_SECRET_ORDERS_DB_PASSWORD
 stack=$T/stack
 env_file=$IS_DEMO_DIR/run/orders.env
 pw_sha=$(printf %s "$IS_SECRET_ORDERS_DB_PASSWORD" | sha256sum | cut -d' ' -f1)
-cp -R "$TOP/share/examples" "$stack"
+cp -R "$TOP/share/examples/orders" "$stack"
 # A Command of the app whose delete uses a bare name, a full id and a
 # secret: what it writes shows they were resolved.
 cat >"$stack/app/cleanup.yaml" <<'EOF'
