@@ -894,6 +894,20 @@ static void finish_read(struct sched *s, struct node *n)
 	call_provider(s, n);
 }
 
+/* A provider's secret outputs join the secrets hidden from all the run
+ * writes, before anything about the result is written. */
+static void hide_result_secrets(struct sched *s, const struct node *n)
+{
+	size_t i;
+	json_t *v;
+
+	if (!s->cfg->secrets)
+		return;
+	json_array_foreach(n->res.secrets, i, v)
+		if (json_is_string(v))
+			is_secrets_hide(s->cfg->secrets, json_string_value(v));
+}
+
 static void finish_attempt(struct sched *s, struct node *n)
 {
 	int rc = n->rc, allowed;
@@ -916,6 +930,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		is_error_set(&n->res.err, "timeout", NULL, 0, 0, "timed out after %gs",
 		             n->timeout);
 	}
+	hide_result_secrets(s, n);
 	if (rc == 0 && n->reading) {
 		finish_read(s, n);
 		return;
