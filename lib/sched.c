@@ -812,6 +812,20 @@ static double backoff(struct sched *s, struct node *n)
 	return d;
 }
 
+/* A provider's secret outputs join the secrets hidden from all the run
+ * writes, before anything about the result is written. */
+static void hide_result_secrets(struct sched *s, const struct node *n)
+{
+	size_t i;
+	json_t *v;
+
+	if (!s->cfg->secrets)
+		return;
+	json_array_foreach(n->res.secrets, i, v)
+		if (json_is_string(v))
+			is_secrets_hide(s->cfg->secrets, json_string_value(v));
+}
+
 static void finish_attempt(struct sched *s, struct node *n)
 {
 	int rc = n->rc, allowed;
@@ -834,6 +848,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 		is_error_set(&n->res.err, "timeout", NULL, 0, 0, "timed out after %gs",
 		             n->timeout);
 	}
+	hide_result_secrets(s, n);
 	if (rc == 0 && n->action == A_REPLACE && n->stage == 0) {
 		is_provider_result_release(&n->res);
 		n->stage = 1;
