@@ -8,10 +8,12 @@ _infrastream_exec() {
 		'--fail-fast[start nothing new after a failure]' \
 		'--atomic[on a failure, delete what this run created, in reverse order]' \
 		'(-n --dry-run)'{-n,--dry-run}'[write the events that would happen; call no provider]' \
+		'--refresh[read what is planned noop or update first; correct what drifted]' \
+		'--refresh-only[read and report drift (exit 4), change nothing]' \
 		'--secrets[read ${secret\:NAME} values from FILE (JSON object or NAME=VALUE lines)]:FILE:_files' \
 		'--grace[after a signal, wait this long for running work (default 30)]:SECONDS:' \
 		'--backoff[first retry delay, doubled each retry, with jitter (default 0.5)]:SECONDS:' \
-		'--run-id[the run\'s id (from is-ledger next-run-id) instead of one from the clock]:ID:' \
+		'--run-id[the run'\''s id (from is-ledger next-run-id) instead of one from the clock]:ID:' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
 		'*:operand:_files'
@@ -154,8 +156,8 @@ _infrastream_stream() {
 		'--webhook-secret-file[read the webhook secret from FILE]:FILE:_files' \
 		'--webhook-wait[at the end, keep delivering for at most SECONDS (default 10)]:SECONDS:' \
 		'--serve[serve the live graph, /events, /metrics and /healthz over HTTP]:ADDR:PORT:' \
-		'--share[the page\'s files are in DIR/web]:DIR:_files -/' \
-		'--follow[read a ledger\'s run as it commits (is-ledger events --follow)]' \
+		'--share[the page'\''s files are in DIR/web]:DIR:_files -/' \
+		'--follow[read a ledger'\''s run as it commits (is-ledger events --follow)]' \
 		'--db[with --follow\: the ledger database]:PATH:_files' \
 		'--run[with --follow\: the run (default\: the latest)]:ID:' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \

@@ -59,12 +59,16 @@ static void completion_bash(const struct is_command *cmd, FILE *fp)
 	fprintf(fp, " %s\n", cmd->name);
 }
 
-static void zsh_escape(const char *s, FILE *fp)
+/* Inside a single-quoted _arguments spec: a quote closes, escapes, reopens. */
+void is_cli_zsh_escape(const char *s, FILE *fp)
 {
 	for (; *s; s++) {
-		if (*s == '[' || *s == ']' || *s == ':' || *s == '\'' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
+		if (*s == '\'')
+			fputs("'\\''", fp);
+		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+			fprintf(fp, "\\%c", *s);
+		else
+			fputc(*s, fp);
 	}
 }
 
@@ -86,7 +90,7 @@ static void completion_zsh(const struct is_command *cmd, FILE *fp)
 		else
 			fprintf(fp, "--%s", o->name);
 		fputc('[', fp);
-		zsh_escape(o->help, fp);
+		is_cli_zsh_escape(o->help, fp);
 		fputc(']', fp);
 		if (o->arg) {
 			fprintf(fp, ":%s:", o->arg);

@@ -86,19 +86,6 @@ static void bash(const struct is_command *cmd, const struct is_cli_sub *subs, si
 	fprintf(fp, " %s\n", cmd->name);
 }
 
-/* Inside a single-quoted _arguments spec: a quote closes, escapes, reopens. */
-static void zsh_escape(const char *s, FILE *fp)
-{
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputs("'\\''", fp);
-		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
-			fprintf(fp, "\\%c", *s);
-		else
-			fputc(*s, fp);
-	}
-}
-
 static void zsh_options(const struct is_command *c, FILE *fp, const char *indent)
 {
 	const struct is_option *o;
@@ -110,7 +97,7 @@ static void zsh_options(const struct is_command *c, FILE *fp, const char *indent
 		else
 			fprintf(fp, "--%s", o->name);
 		fputc('[', fp);
-		zsh_escape(o->help, fp);
+		is_cli_zsh_escape(o->help, fp);
 		fputc(']', fp);
 		if (o->arg) {
 			fprintf(fp, ":%s:", o->arg);

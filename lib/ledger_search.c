@@ -26,6 +26,58 @@ static const struct is_table_col search_cols[] = {
 	{ NULL, NULL, 0 }
 };
 
+/*
+ * PostgreSQL: the GIN index on ledger_fts() (ledger_schema_postgres.c) holds
+ * the words as FTS5's tokenizer cuts them; a word of TEXT becomes the phrase
+ * of its pieces ('noop' <-> 'web'), and --raw TEXT is a tsquery
+ * (to_tsquery('simple', TEXT): & | ! <-> and word:* for a prefix). The rank
+ * is minus ts_rank, lower is better as with bm25, but not bm25's numbers.
+ */
+static const char sql_postgres[] =
+	"SELECT " IS_LEDGER_STATE_COLUMNS ", -ts_rank(ledger_fts(s.resource, s.kind,"
+	"  s.labels, s.spec), m.q),"
+	" s.deleted = 0 AND s.seq = (SELECT t.seq FROM states t"
+	"  WHERE t.resource = s.resource ORDER BY t.at DESC, t.seq DESC LIMIT 1)"
+	" FROM (SELECT CASE WHEN ?2 = 1 THEN to_tsquery('simple', ?1)"
+	"  ELSE CAST(?1 AS tsquery) END AS q) m"
+	" JOIN states s ON ledger_fts(s.resource, s.kind, s.labels, s.spec) @@ m.q"
+	" ORDER BY s.resource, s.at DESC, s.seq DESC";
+
+static int token_byte(char c)
+{
+	return (unsigned char)c >= 0x80 || (c >= '0' && c <= '9') ||
+	       (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Each word as a tsquery phrase of its tokens, lowercased; words joined by &. */
+static void phrases_postgres(const char *text, struct is_strbuf *sb)
+{
+	const char *p = text;
+
+	while (*p) {
+		int tokens = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		for (; *p && *p != ' ' && *p != '\t' && *p != '\n'; ) {
+			if (!token_byte(*p)) {
+				p++;
+				continue;
+			}
+			if (tokens++)
+				is_strbuf_adds(sb, " <-> ");
+			else if (sb->len)
+				is_strbuf_adds(sb, " & ");
+			is_strbuf_addch(sb, '\'');
+			for (; token_byte(*p); p++)
+				is_strbuf_addch(sb, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+			is_strbuf_addch(sb, '\'');
+		}
+	}
+}
+
 /* Each whitespace-separated word as an FTS5 string ("" doubles a quote). */
 static void phrases(const char *text, struct is_strbuf *sb)
 {
@@ -64,26 +116,26 @@ static int by_rank(const void *a, const void *b)
 }
 
 /* Rows come by resource, newest first: the first of each resource is kept. */
-static int collect(const struct is_ledger_query *q, sqlite3_stmt *st, struct hit **hits,
+static int collect(const struct is_ledger_query *q, struct is_db_stmt *st, struct hit **hits,
                    size_t *n, struct is_error *err)
 {
 	size_t cap = 0;
 	const char *id;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = (const char *)sqlite3_column_text(st, 1);
+	while ((rc = is_db_step(st)) == IS_DB_ROW) {
+		id = (const char *)is_db_column_text(st, 1);
 		if (*n && id && !strcmp((*hits)[*n - 1].s.id, id))
 			continue;
 		*hits = is_xgrow(*hits, &cap, *n + 1, sizeof(**hits));
 		memset(&(*hits)[*n], 0, sizeof(**hits));
 		is_ledger_version_from_row(&(*hits)[*n].s, st);
-		(*hits)[*n].rank = sqlite3_column_double(st, 11);
-		(*hits)[*n].current = sqlite3_column_int(st, 12);
+		(*hits)[*n].rank = is_db_column_double(st, 11);
+		(*hits)[*n].current = (int)is_db_column_int64(st, 12);
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE) {
-		const char *msg = sqlite3_errmsg(q->lg->db);
+	if (rc != IS_DB_DONE) {
+		const char *msg = is_db_errmsg(q->lg->db);
 
 		return is_error_set(err, "ledger-search", NULL, 0, 0, "cannot search for '%s': %s",
 		                    q->operand, msg);
@@ -103,13 +155,18 @@ int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
 	struct is_strbuf match, sb;
 	struct is_ledger_out out;
 	struct hit *hits = NULL;
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	size_t n = 0, i;
-	int rc = 0;
+	int rc = 0, pg;
 
+	if (is_ledger_open(q->lg, err) < 0)
+		return -1;
+	pg = is_db_backend(q->lg->db) == IS_DB_POSTGRES;
 	is_strbuf_init(&match, 64);
 	if (q->raw)
 		is_strbuf_adds(&match, q->operand);
+	else if (pg)
+		phrases_postgres(q->operand, &match);
 	else
 		phrases(q->operand, &match);
 	if (!match.len) {
@@ -117,14 +174,16 @@ int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
 		return is_error_set(err, "ledger-search", NULL, 0, 0, "nothing to search for");
 	}
 	if (is_ledger_query_begin(q, err) < 0 ||
-	    is_ledger_query_prepare(q, sql, &st, err) < 0) {
+	    is_ledger_query_prepare_big(q, pg ? sql_postgres : sql, &st, err) < 0) {
 		is_ledger_query_end(q);
 		is_strbuf_release(&match);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, match.buf, (int)match.len, SQLITE_STATIC);
+	is_db_bind_text(st, 1, match.buf, match.len);
+	if (pg)
+		is_db_bind_int64(st, 2, q->raw);
 	rc = collect(q, st, &hits, &n, err);
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	is_ledger_query_end(q);
 	is_strbuf_release(&match);
 	if (n > 0)

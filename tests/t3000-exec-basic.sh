@@ -28,11 +28,12 @@ max_running() {
 			else . end) | .max' "$1"
 }
 
-# The PostgreSQL stack, whose kinds have no provider yet: the Noop and
-# Command resources run, the Postgres kinds fail and what needs them is
-# skipped, with a reason. What it makes goes into the test's folder.
+# The PostgreSQL stack, with no server to talk to: the Noop and Command
+# resources run, the Postgres kinds fail and what needs them is skipped,
+# with a reason. What it makes goes into the test's folder.
 IS_DEMO_DIR=$T/demo
-export IS_DEMO_DIR
+PGURL="postgresql:///postgres?host=$T/no-server&connect_timeout=1"
+export IS_DEMO_DIR PGURL
 is-parse "$TOP/share/stacks/postgres" | is-graph >plan.ndjson
 run_rc rc is-exec plan.ndjson >ev.ndjson 2>err
 [ "$rc" = 1 ] && ok "postgres stack: exit 1 when something failed" || fail "postgres stack exit" "rc=$rc"
