@@ -17,6 +17,8 @@ extern const struct is_provider is_provider_file;
 extern const struct is_provider is_provider_command;
 extern const struct is_provider is_provider_http;
 extern const struct is_provider is_provider_postgres_role;
+extern const struct is_provider is_provider_postgres_database;
+extern const struct is_provider is_provider_postgres_grant;
 
 static const struct is_provider *const builtins[] = {
 	&is_provider_noop,
@@ -24,6 +26,8 @@ static const struct is_provider *const builtins[] = {
 	&is_provider_command,
 	&is_provider_http,
 	&is_provider_postgres_role,
+	&is_provider_postgres_database,
+	&is_provider_postgres_grant,
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 

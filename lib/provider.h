@@ -43,6 +43,9 @@ struct is_provider_result {
 	double retry_after;        /* seconds the server asked to wait, or 0 */
 	int exit_status;           /* a child's status: code, or 128+N for signal N */
 	json_t *drift;             /* read: what differs from prior, or NULL */
+	int unchecked;             /* read: the provider had no way to look (a
+	                              Command without "read"): outputs are the
+	                              recorded ones, and nothing is known */
 	/*
 	 * Secrets the outputs carry (a generated password, a URL holding it),
 	 * or NULL: an array of strings, each a value in every form it appears

@@ -210,12 +210,18 @@ static int kept_password(const struct is_pg *pg, const struct role *r)
 	       json_is_string(json_object_get(prior, "password"));
 }
 
-static void declare_password(struct is_pg *pg, json_t *out, const char *password, int generated)
+/* Puts the password in the outputs; one this call set (fresh 1) is also
+ * declared a secret. A kept one comes from the prior outputs: "***" from
+ * the ledger, or a value is-exec already hides. */
+static void declare_password(struct is_pg *pg, json_t *out, const char *password, int generated,
+                             int fresh)
 {
 	struct is_strbuf enc = IS_STRBUF_INIT;
 
 	json_object_set_new(out, "password", json_string(password));
 	json_object_set_new(out, "passwordGenerated", json_boolean(generated));
+	if (!fresh)
+		return;
 	is_provider_result_add_secret(pg->res, password);
 	is_pg_add_uri_component(&enc, password);
 	is_provider_result_add_secret(pg->res, enc.buf);
@@ -234,10 +240,10 @@ static int finish(struct is_pg *pg, const struct role *r, const char *password, 
 	}
 	pg->res->outputs = state_outputs(r->name, &st);
 	if (password)
-		declare_password(pg, pg->res->outputs, password, generated);
+		declare_password(pg, pg->res->outputs, password, generated, 1);
 	else if (kept_password(pg, r))
 		declare_password(pg, pg->res->outputs,
-		                 json_string_value(json_object_get(prior, "password")), 1);
+		                 json_string_value(json_object_get(prior, "password")), 1, 0);
 	json_decref(st.in_roles);
 	return 0;
 }
@@ -329,7 +335,7 @@ static int role_read(struct is_pg *pg, const struct role *r, const struct role_s
 	}
 	if (json_is_string(json_object_get(prior, "password")))
 		declare_password(pg, now, json_string_value(json_object_get(prior, "password")),
-		                 json_is_true(json_object_get(prior, "passwordGenerated")));
+		                 json_is_true(json_object_get(prior, "passwordGenerated")), 0);
 	pg->res->outputs = now;
 	return 0;
 }

@@ -9,11 +9,14 @@ pg_passwords
 IS_LEDGER=$T/ledger.db
 export IS_LEDGER
 
-# apply N STACK: plan against the ledger's state, run, record.
+# apply N STACK: plan against the ledger's state, run, record; fails when
+# the run did not succeed.
 apply() {
 	is-ledger state >"prior$1.ndjson" &&
 		is-parse "$2" 2>"parse$1.err" | is-graph --prior "prior$1.ndjson" 2>"graph$1.err" |
-		is-exec 2>"exec$1.err" | tee "run$1.ndjson" | is-ledger record >/dev/null 2>"ledger$1.err"
+		is-exec 2>"exec$1.err" | tee "run$1.ndjson" | is-ledger record >/dev/null 2>"ledger$1.err" &&
+		jq -e -s 'map(select(.type == "run" and .phase == "end"))[0].status == "SUCCEEDED"' \
+			"run$1.ndjson" >/dev/null
 }
 q() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
