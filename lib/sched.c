@@ -841,10 +841,22 @@ static double backoff(struct sched *s, struct node *n)
 	return d;
 }
 
-/* After a read that found nothing to correct: the planned action. */
-static void after_read(struct sched *s, struct node *n)
+/*
+ * After a read that found nothing to correct: the planned action. A noop is
+ * READY with what the read saw (seen, stolen), not the recorded outputs: a
+ * secret the ledger holds as "***" is real there, for its dependents.
+ */
+static void after_read(struct sched *s, struct node *n, json_t *seen)
 {
-	if (n->action == A_NOOP || s->cfg->dry_run) {
+	if (n->action == A_NOOP) {
+		release_slot(s, n);
+		release_work(n);
+		n->outputs = seen;
+		settle(s, n, IS_ST_READY, NULL);
+		return;
+	}
+	json_decref(seen);
+	if (s->cfg->dry_run) {
 		release_slot(s, n);
 		release_work(n);
 		n->phase = P_QUEUED;
@@ -864,18 +876,21 @@ static void after_read(struct sched *s, struct node *n)
  */
 static void finish_read(struct sched *s, struct node *n)
 {
-	json_t *meta = is_sched_record_metadata(n->rec), *drift, *extra;
+	json_t *meta = is_sched_record_metadata(n->rec), *drift, *extra, *seen;
 	int gone;
 
 	drift = n->res.unchecked ? NULL
 	      : is_drift_ignore(n->res.drift, json_object_get(meta, "ignoreChanges"));
+	seen = n->res.outputs;
+	n->res.outputs = NULL;
 	is_provider_result_release(&n->res);
 	n->reading = 0;
 	n->read_done = 1;
 	if (!drift) {
-		after_read(s, n);
+		after_read(s, n, seen);
 		return;
 	}
+	json_decref(seen);
 	s->sum->drifted++;
 	gone = json_is_true(json_object_get(drift, "gone"));
 	extra = json_pack("{s:o}", "drift", drift);
