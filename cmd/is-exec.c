@@ -16,7 +16,10 @@
 #include "xalloc.h"
 
 enum { OPT_LIMIT = 256, OPT_FAIL_FAST, OPT_ATOMIC, OPT_SECRETS, OPT_GRACE, OPT_BACKOFF,
-       OPT_RUN_ID };
+       OPT_RUN_ID, OPT_REFRESH, OPT_REFRESH_ONLY };
+
+/* --refresh-only found drift: not a failure, and not success either. */
+enum { EXEC_EXIT_DRIFTED = 4 };
 
 static const struct is_option options[] = {
 	{ "jobs", 'j', "N", NULL, "run at most N providers at once (default 4 per CPU)" },
@@ -26,6 +29,10 @@ static const struct is_option options[] = {
 	{ "atomic", OPT_ATOMIC, NULL, NULL,
 	  "on a failure, delete what this run created, in reverse order" },
 	{ "dry-run", 'n', NULL, NULL, "write the events that would happen; call no provider" },
+	{ "refresh", OPT_REFRESH, NULL, NULL,
+	  "read what is planned noop or update first; correct what drifted" },
+	{ "refresh-only", OPT_REFRESH_ONLY, NULL, NULL,
+	  "read and report drift (exit 4), change nothing" },
 	{ "secrets", OPT_SECRETS, "FILE", "file",
 	  "read ${secret:NAME} values from FILE (JSON object or NAME=VALUE lines)" },
 	{ "grace", OPT_GRACE, "SECONDS", NULL,
@@ -39,7 +46,8 @@ static const struct is_option options[] = {
 };
 
 static const struct is_command command = {
-	"is-exec", "[-n] [-j jobs] [--limit kind=n] [--fail-fast] [--atomic] "
+	"is-exec", "[-n | --refresh | --refresh-only] [-j jobs] [--limit kind=n] "
+	"[--fail-fast] [--atomic] "
 	"[--secrets file] [--run-id id] [file]",
 	"run the providers of ordered resource records, each as soon as its "
 	"dependencies are ready", options, "file", NULL
@@ -50,6 +58,7 @@ struct args {
 	struct is_sched_limit *limits;
 	struct is_secrets secrets;
 	const char *input;
+	int refresh, refresh_only;
 };
 
 static void report(void *ctx, const char *message)
@@ -130,6 +139,8 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 		case OPT_FAIL_FAST: a->cfg.fail_fast = 1; break;
 		case OPT_ATOMIC: a->cfg.atomic = 1; break;
 		case 'n': a->cfg.dry_run = 1; break;
+		case OPT_REFRESH: a->refresh = 1; break;
+		case OPT_REFRESH_ONLY: a->refresh_only = 1; break;
 		case OPT_SECRETS:
 			if (is_secrets_load(&a->secrets, optarg, &err) < 0) {
 				is_error_print(&err, command.name, stderr);
@@ -149,6 +160,14 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 			break;
 		}
 	}
+	if (a->cfg.dry_run + a->refresh + a->refresh_only > 1) {
+		*code = is_cli_usage_error(&command, "-n, --refresh and --refresh-only "
+		                           "exclude each other (--refresh-only is the dry "
+		                           "run of --refresh)");
+		return -1;
+	}
+	a->cfg.refresh = a->refresh || a->refresh_only;
+	a->cfg.dry_run |= a->refresh_only;
 	if (argc - optind > 1) {
 		*code = is_cli_usage_error(&command, "one input at most");
 		return -1;
@@ -190,7 +209,9 @@ static int run(struct args *a)
 	if (sum.refused)
 		fprintf(stderr, "%s: nothing was run: fix the errors is-parse reported\n",
 		        command.name);
-	return sum.status < 0 ? IS_EXIT_FAILURE : IS_EXIT_OK;
+	if (sum.status < 0)
+		return IS_EXIT_FAILURE;
+	return a->refresh_only && sum.drifted ? EXEC_EXIT_DRIFTED : IS_EXIT_OK;
 }
 
 int main(int argc, char **argv)

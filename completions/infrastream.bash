@@ -7,7 +7,7 @@ _is_exec()
 		--secrets) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $cur in
-	-*) COMPREPLY=($(compgen -W '--jobs --limit --fail-fast --atomic --dry-run --secrets --grace --backoff --run-id --help --version' -- "$cur")) ;;
+	-*) COMPREPLY=($(compgen -W '--jobs --limit --fail-fast --atomic --dry-run --refresh --refresh-only --secrets --grace --backoff --run-id --help --version' -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	esac
 }

@@ -6,6 +6,8 @@ complete -c is-exec -l limit -x -d 'run at most N resources of KIND at once (rep
 complete -c is-exec -l fail-fast -d 'start nothing new after a failure'
 complete -c is-exec -l atomic -d 'on a failure, delete what this run created, in reverse order'
 complete -c is-exec -l dry-run -s n -d 'write the events that would happen; call no provider'
+complete -c is-exec -l refresh -d 'read what is planned noop or update first; correct what drifted'
+complete -c is-exec -l refresh-only -d 'read and report drift (exit 4), change nothing'
 complete -c is-exec -l secrets -r -F -d 'read ${secret:NAME} values from FILE (JSON object or NAME=VALUE lines)'
 complete -c is-exec -l grace -x -d 'after a signal, wait this long for running work (default 30)'
 complete -c is-exec -l backoff -x -d 'first retry delay, doubled each retry, with jitter (default 0.5)'

@@ -8,6 +8,8 @@ _infrastream_exec() {
 		'--fail-fast[start nothing new after a failure]' \
 		'--atomic[on a failure, delete what this run created, in reverse order]' \
 		'(-n --dry-run)'{-n,--dry-run}'[write the events that would happen; call no provider]' \
+		'--refresh[read what is planned noop or update first; correct what drifted]' \
+		'--refresh-only[read and report drift (exit 4), change nothing]' \
 		'--secrets[read ${secret\:NAME} values from FILE (JSON object or NAME=VALUE lines)]:FILE:_files' \
 		'--grace[after a signal, wait this long for running work (default 30)]:SECONDS:' \
 		'--backoff[first retry delay, doubled each retry, with jitter (default 0.5)]:SECONDS:' \

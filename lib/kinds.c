@@ -10,12 +10,15 @@ struct kind {
 
 static const char *const none[] = { NULL };
 static const char *const file[] = { "/path", NULL };
-static const char *const database[] = { "/name", "/encoding", "/locale", NULL };
+static const char *const database[] = { "/name", "/encoding", "/locale", "/lcCollate",
+                                         "/lcCtype", NULL };
+static const char *const grant[] = { "/role", "/database", NULL };
 static const char *const role[] = { "/name", NULL };
 
 static const struct kind kinds[] = {
 	{ "File", file },
 	{ "PostgresDatabase", database },
+	{ "PostgresGrant", grant },
 	{ "PostgresRole", role },
 };
 

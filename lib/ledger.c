@@ -39,6 +39,7 @@ void is_ledger_init(struct is_ledger *lg, const char *path)
 {
 	memset(lg, 0, sizeof(*lg));
 	lg->path = is_xstrdup(path);
+	lg->name = is_db_target_display(path);
 	lg->busy_ms = 30000;
 }
 
@@ -62,63 +63,23 @@ static int make_parent(const char *path)
 
 int is_ledger_fail(struct is_ledger *lg, struct is_error *err, const char *what)
 {
-	return is_error_set(err, "ledger", lg->path, 0, 0, "%s: %s", what,
-	                    lg->db ? sqlite3_errmsg(lg->db) : "not open");
-}
-
-/*
- * WAL is a property of the file, so it is set once. Switching needs an
- * exclusive lock, and SQLite may answer "busy" without waiting when several
- * processes open a new ledger at the same moment: retry for a while.
- */
-static int use_wal(struct is_ledger *lg, struct is_error *err)
-{
-	long waited;
-
-	for (waited = 0;; waited += 10) {
-		sqlite3_stmt *st = NULL;
-		int wal = 0, rc;
-
-		rc = sqlite3_prepare_v2(lg->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			wal = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal");
-		rc = sqlite3_finalize(st);
-		/* A file system without WAL support keeps its journal: still a ledger. */
-		if (wal || rc == SQLITE_OK)
-			return 0;
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= lg->busy_ms)
-			return is_ledger_fail(lg, err, "cannot switch the ledger to WAL mode");
-		sqlite3_sleep(10);
-	}
+	return is_error_set(err, "ledger", lg->name, 0, 0, "%s: %s", what,
+	                    lg->db ? is_db_errmsg(lg->db) : "not open");
 }
 
 int is_ledger_open(struct is_ledger *lg, struct is_error *err)
 {
-	int rc;
-
 	if (lg->db)
 		return 0;
-	if (make_parent(lg->path) < 0)
-		return is_error_set(err, "ledger", lg->path, 0, 0,
+	if (!is_db_target_is_uri(lg->path) && make_parent(lg->path) < 0)
+		return is_error_set(err, "ledger", lg->name, 0, 0,
 		                    "cannot make the ledger's folder: %s", strerror(errno));
-	rc = sqlite3_open_v2(lg->path, &lg->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		is_ledger_fail(lg, err, "cannot open the ledger");
-		sqlite3_close(lg->db);
-		lg->db = NULL;
+	if (!(lg->db = is_db_open(lg->path, lg->busy_ms, err)))
 		return -1;
-	}
-	sqlite3_busy_timeout(lg->db, lg->busy_ms);
-	/* synchronous=FULL: a committed batch survives a power cut, not only a
-	 * crash of the process; record's batching pays for the fsyncs. */
-	if (use_wal(lg, err) < 0 ||
-	    is_ledger_exec(lg, "PRAGMA synchronous=FULL", err) < 0 ||
-	    is_ledger_exec(lg, "PRAGMA foreign_keys=ON", err) < 0 ||
-	    is_ledger_schema_apply(lg->db, err) < 0) {
+	if (is_ledger_schema_apply(lg->db, err) < 0) {
 		if (err->file == NULL)
-			err->file = is_xstrdup(lg->path);
-		sqlite3_close(lg->db);
+			err->file = is_xstrdup(lg->name);
+		is_db_close(lg->db);
 		lg->db = NULL;
 		return -1;
 	}
@@ -127,54 +88,31 @@ int is_ledger_open(struct is_ledger *lg, struct is_error *err)
 
 void is_ledger_release(struct is_ledger *lg)
 {
-	if (lg->db)
-		sqlite3_close(lg->db);
+	is_db_close(lg->db);
 	free(lg->path);
+	free(lg->name);
 	memset(lg, 0, sizeof(*lg));
 }
 
 int is_ledger_exec(struct is_ledger *lg, const char *sql, struct is_error *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(lg->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		is_error_set(err, "ledger", lg->path, 0, 0, "%s: %s", sql,
-		             msg ? msg : sqlite3_errmsg(lg->db));
-		sqlite3_free(msg);
-		return -1;
-	}
+	if (is_db_exec(lg->db, sql) < 0)
+		return is_error_set(err, "ledger", lg->name, 0, 0, "%s: %s", sql,
+		                    is_db_errmsg(lg->db));
 	return 0;
 }
 
 int is_ledger_begin(struct is_ledger *lg, struct is_error *err)
 {
-	int tries;
-
-	/* busy_timeout waits inside each attempt; a few more attempts cover a
-	 * writer that holds the lock longer than one timeout (a slow disk). */
-	for (tries = 0; tries < 5; tries++) {
-		int rc = sqlite3_exec(lg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-
-		if (rc == SQLITE_OK)
-			return 0;
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-			break;
-	}
-	return is_ledger_fail(lg, err, "cannot start a write transaction");
+	if (is_db_begin_write(lg->db) < 0)
+		return is_ledger_fail(lg, err, "cannot start a write transaction");
+	return 0;
 }
 
 int is_ledger_commit(struct is_ledger *lg, struct is_error *err)
 {
-	int tries;
-
-	for (tries = 0; tries < 5; tries++) {
-		int rc = sqlite3_exec(lg->db, "COMMIT", NULL, NULL, NULL);
-
-		if (rc == SQLITE_OK)
-			return 0;
-		if (rc != SQLITE_BUSY)
-			break;
-	}
+	if (is_db_commit(lg->db) == 0)
+		return 0;
 	is_ledger_fail(lg, err, "cannot commit");
 	is_ledger_rollback(lg);
 	return -1;
@@ -182,8 +120,48 @@ int is_ledger_commit(struct is_ledger *lg, struct is_error *err)
 
 void is_ledger_rollback(struct is_ledger *lg)
 {
-	if (!sqlite3_get_autocommit(lg->db))
-		sqlite3_exec(lg->db, "ROLLBACK", NULL, NULL, NULL);
+	is_db_rollback(lg->db);
+}
+
+/* One integer from sql with ?1 = arg (0 when no row or NULL); -1 on error. */
+static int64_t one_int(struct is_ledger *lg, const char *sql, const char *arg,
+                       struct is_error *err)
+{
+	struct is_db_stmt *st;
+	int64_t v = 0;
+	int rc;
+
+	if (is_db_prepare(lg->db, sql, 0, &st) < 0)
+		return is_ledger_fail(lg, err, "cannot read a sequence");
+	if (arg)
+		is_db_bind_text(st, 1, arg, (size_t)-1);
+	rc = is_db_step(st);
+	if (rc == IS_DB_ROW)
+		v = is_db_column_int64(st, 0);
+	is_db_finalize(st);
+	if (rc == IS_DB_ERROR)
+		return is_ledger_fail(lg, err, "cannot read a sequence");
+	return v;
+}
+
+int64_t is_ledger_sequence_high(struct is_ledger *lg, const char *table,
+                                struct is_error *err)
+{
+	return one_int(lg, is_db_backend(lg->db) == IS_DB_POSTGRES ?
+	               "SELECT seq FROM ledger_sequence WHERE name = ?1" :
+	               "SELECT seq FROM sqlite_sequence WHERE name = ?1", table, err);
+}
+
+int64_t is_ledger_sequence_next(struct is_ledger *lg, const char *table,
+                                struct is_error *err)
+{
+	char *sql = is_xasprintf("SELECT max(seq) FROM %s", table);
+	int64_t top = one_int(lg, sql, NULL, err), high;
+
+	free(sql);
+	if (top < 0 || (high = is_ledger_sequence_high(lg, table, err)) < 0)
+		return -1;
+	return (top > high ? top : high) + 1;
 }
 
 int64_t is_ledger_now_ms(void)

@@ -1,18 +1,19 @@
 #ifndef IS_LEDGER_H
 #define IS_LEDGER_H
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "db.h"
 #include "error.h"
 
 /*
  * The ledger: an append-only history of runs, events, resource states and
- * locks in one SQLite database (WAL). Nothing is ever updated or deleted;
- * triggers refuse it, and the rows of runs and run_events carry a SHA-256
- * hash chain so that "is-ledger verify" finds an edited, removed or inserted
- * row. The schema, its version and its migrations are in ledger_schema.c;
+ * locks in one SQLite (WAL) or PostgreSQL database (db.h). Nothing is ever
+ * updated or deleted; triggers refuse it, and the rows of runs and
+ * run_events carry a SHA-256 hash chain so that "is-ledger verify" finds an
+ * edited, removed or inserted row. The schema, its version and its
+ * migrations are in ledger_schema.c (ledger_schema_postgres.c);
  * the table and column names there are an interface (the query subcommands
  * read them), so a change is a new migration, never an edit of an old one.
  */
@@ -26,9 +27,10 @@ enum {
 };
 
 struct is_ledger {
-	char *path;       /* owned; the database file */
-	sqlite3 *db;      /* NULL until is_ledger_open */
-	int busy_ms;      /* busy_timeout; default 30000 */
+	char *path;       /* owned; the database file, or a postgres:// URI */
+	char *name;       /* owned; path for messages (a URI's password hidden) */
+	struct is_db *db; /* NULL until is_ledger_open */
+	int busy_ms;      /* how long a writer waits for another; default 30000 */
 };
 
 /*
@@ -51,24 +53,29 @@ int is_ledger_open(struct is_ledger *lg, struct is_error *err);
 void is_ledger_release(struct is_ledger *lg);
 
 /* Applies the migrations the database lacks, each in one transaction. */
-int is_ledger_schema_apply(sqlite3 *db, struct is_error *err);
+int is_ledger_schema_apply(struct is_db *db, struct is_error *err);
 /* meta.schema_version, 0 for an empty database, -1 on error. */
-int is_ledger_schema_version(sqlite3 *db);
+int is_ledger_schema_version(struct is_db *db);
+/*
+ * The highest seq table has ever given (SQLite's sqlite_sequence, the
+ * PostgreSQL schema's ledger_sequence), which a removed last row does not
+ * lower: 0 when none yet, -1 on error (err filled).
+ */
+int64_t is_ledger_sequence_high(struct is_ledger *lg, const char *table,
+                                struct is_error *err);
+/* What the next row of table takes: above both its rows and its sequence. */
+int64_t is_ledger_sequence_next(struct is_ledger *lg, const char *table,
+                                struct is_error *err);
 /* The append-only tables (NULL-terminated), for triggers and verify. */
 extern const char *const is_ledger_tables[];
 
-/* Fills err with "what: sqlite's message" (code "ledger") and returns -1. */
+/* Fills err with "what: the database's message" (code "ledger"), returns -1. */
 int is_ledger_fail(struct is_ledger *lg, struct is_error *err, const char *what);
-/*
- * Runs sql (no results wanted) and returns 0, or -1 with err filled. Retries
- * SQLITE_BUSY beyond the busy timeout's first wait is the caller's choice:
- * this does not retry.
- */
+/* Runs sql (no results wanted) and returns 0, or -1 with err filled. */
 int is_ledger_exec(struct is_ledger *lg, const char *sql, struct is_error *err);
 /*
- * BEGIN IMMEDIATE (a write transaction that holds the write lock from its
- * start, so a check and an insert in it cannot race another writer), retried
- * while the database stays busy. COMMIT, ROLLBACK.
+ * A write transaction that holds the write lock from its start (db.h), so a
+ * check and an insert in it cannot race another writer. COMMIT, ROLLBACK.
  */
 int is_ledger_begin(struct is_ledger *lg, struct is_error *err);
 int is_ledger_commit(struct is_ledger *lg, struct is_error *err);

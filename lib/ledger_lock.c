@@ -2,8 +2,8 @@
  * Locks: named (a stack, an environment), held by an owner, optionally until
  * an expiry. The locks table is append-only like the rest: the holder of a
  * name is the owner of its latest row when that row is a lock or a takeover
- * that has not expired. Every check-and-insert runs in one IMMEDIATE
- * transaction, so two writers can never both take a free lock.
+ * that has not expired. Every check-and-insert runs in one write
+ * transaction (db.h: writers are serialised), so two writers can never both take a free lock.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -55,9 +55,9 @@ int64_t is_ledger_duration_ms(const char *text)
 	return total;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+static char *dup_col(struct is_db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = is_db_column_text(st, i);
 
 	return t ? is_xstrdup((const char *)t) : NULL;
 }
@@ -67,27 +67,26 @@ static char *dup_col(sqlite3_stmt *st, int i)
 static int latest(struct is_ledger *lg, const char *name, const char *now,
                   struct is_ledger_lock *l, int *expired, struct is_error *err)
 {
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->name = is_xstrdup(name);
 	*expired = 0;
-	if (sqlite3_prepare_v2(lg->db, "SELECT action, owner, reason, at, expires FROM "
-	                       "locks WHERE name = ? ORDER BY seq DESC LIMIT 1", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (is_db_prepare(lg->db, "SELECT action, owner, reason, at, expires FROM "
+	                       "locks WHERE name = ? ORDER BY seq DESC LIMIT 1", 0, &st) < 0)
 		return is_ledger_fail(lg, err, "cannot read the locks");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *action = (const char *)sqlite3_column_text(st, 0);
-		const char *expires = (const char *)sqlite3_column_text(st, 4);
+	is_db_bind_text(st, 1, name, (size_t)-1);
+	rc = is_db_step(st);
+	if (rc == IS_DB_ROW) {
+		const char *action = (const char *)is_db_column_text(st, 0);
+		const char *expires = (const char *)is_db_column_text(st, 4);
 
 		if (action && (!strcmp(action, "lock") || !strcmp(action, "takeover"))) {
 			l->owner = dup_col(st, 1);
 			l->reason = dup_col(st, 2);
 			snprintf(l->since, sizeof(l->since), "%s",
-			         (const char *)sqlite3_column_text(st, 3));
+			         (const char *)is_db_column_text(st, 3));
 			snprintf(l->expires, sizeof(l->expires), "%s", expires ? expires : "");
 			if (expires && strcmp(expires, now) <= 0)
 				*expired = 1;
@@ -95,8 +94,8 @@ static int latest(struct is_ledger *lg, const char *name, const char *now,
 				l->held = 1;
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	is_db_finalize(st);
+	if (rc != IS_DB_ROW && rc != IS_DB_DONE)
 		return is_ledger_fail(lg, err, "cannot read the locks");
 	return 0;
 }
@@ -115,23 +114,23 @@ static int insert(struct is_ledger *lg, const char *name, const char *action,
                   const char *owner, const char *reason, const char *at,
                   const char *expires, struct is_error *err)
 {
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(lg->db, "INSERT INTO locks(name, action, owner, reason, at, "
-	                       "expires) VALUES (?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (is_db_prepare(lg->db, "INSERT INTO locks(name, action, owner, reason, at, "
+	                       "expires) VALUES (?,?,?,?,?,?)", 0, &st) < 0)
 		return is_ledger_fail(lg, err, "cannot write a lock");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+	is_db_bind_text(st, 1, name, (size_t)-1);
+	is_db_bind_text(st, 2, action, (size_t)-1);
+	is_db_bind_text(st, 3, owner, (size_t)-1);
 	if (reason)
-		sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
+		is_db_bind_text(st, 4, reason, (size_t)-1);
+	is_db_bind_text(st, 5, at, (size_t)-1);
 	if (expires && *expires)
-		sqlite3_bind_text(st, 6, expires, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : is_ledger_fail(lg, err, "cannot write a lock");
+		is_db_bind_text(st, 6, expires, (size_t)-1);
+	rc = is_db_step(st);
+	is_db_finalize(st);
+	return rc == IS_DB_DONE ? 0 : is_ledger_fail(lg, err, "cannot write a lock");
 }
 
 int is_ledger_lock_take(struct is_ledger *lg, const char *name, const char *owner,
@@ -205,21 +204,19 @@ fail:
 int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err)
 {
 	struct is_strbuf sb = IS_STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	char now[32];
 	int rc;
 
 	is_ledger_now(now);
 	/* The latest row of each name, when it holds the lock now. */
-	if (sqlite3_prepare_v2(lg->db,
-	                       "SELECT name, owner, reason, at, expires FROM locks l "
+	if (is_db_prepare(lg->db, "SELECT name, owner, reason, at, expires FROM locks l "
 	                       "WHERE seq = (SELECT max(seq) FROM locks WHERE name = l.name) "
 	                       "AND action IN ('lock', 'takeover') "
-	                       "AND (expires IS NULL OR expires > ?) ORDER BY name",
-	                       -1, &st, NULL) != SQLITE_OK)
+	                       "AND (expires IS NULL OR expires > ?) ORDER BY name", 0, &st) < 0)
 		return is_ledger_fail(lg, err, "cannot read the locks");
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	is_db_bind_text(st, 1, now, (size_t)-1);
+	while ((rc = is_db_step(st)) == IS_DB_ROW) {
 		static const char *const keys[] = { "name", "owner", "reason", "since",
 		                                    "expires" };
 		int i;
@@ -227,7 +224,7 @@ int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err)
 		is_strbuf_reset(&sb);
 		is_strbuf_adds(&sb, "{\"type\":\"lock\",\"v\":1");
 		for (i = 0; i < 5; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
+			const char *v = (const char *)is_db_column_text(st, i);
 
 			if (!v)
 				continue;
@@ -237,9 +234,9 @@ int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err)
 		is_strbuf_adds(&sb, "}\n");
 		fwrite(sb.buf, 1, sb.len, out);
 	}
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	is_strbuf_release(&sb);
-	if (rc != SQLITE_DONE)
+	if (rc != IS_DB_DONE)
 		return is_ledger_fail(lg, err, "cannot read the locks");
 	return 0;
 }

@@ -96,19 +96,29 @@ int is_ledger_query_begin(const struct is_ledger_query *q, struct is_error *err)
 {
 	if (is_ledger_open(q->lg, err) < 0)
 		return -1;
-	return is_ledger_exec(q->lg, "BEGIN", err);
+	if (is_db_begin_read(q->lg->db) < 0)
+		return is_ledger_fail(q->lg, err, "cannot start a read transaction");
+	return 0;
 }
 
 void is_ledger_query_end(const struct is_ledger_query *q)
 {
-	if (q->lg->db && !sqlite3_get_autocommit(q->lg->db))
-		sqlite3_exec(q->lg->db, "COMMIT", NULL, NULL, NULL);
+	if (q->lg->db && is_db_in_transaction(q->lg->db) && is_db_commit(q->lg->db) < 0)
+		is_db_rollback(q->lg->db);
 }
 
 int is_ledger_query_prepare(const struct is_ledger_query *q, const char *sql,
-                            sqlite3_stmt **st, struct is_error *err)
+                            struct is_db_stmt **st, struct is_error *err)
 {
-	if (sqlite3_prepare_v2(q->lg->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (is_db_prepare(q->lg->db, sql, 0, st) < 0)
+		return is_ledger_fail(q->lg, err, "cannot query the ledger");
+	return 0;
+}
+
+int is_ledger_query_prepare_big(const struct is_ledger_query *q, const char *sql,
+                                struct is_db_stmt **st, struct is_error *err)
+{
+	if (is_db_prepare(q->lg->db, sql, IS_DB_STREAM, st) < 0)
 		return is_ledger_fail(q->lg, err, "cannot query the ledger");
 	return 0;
 }
@@ -117,22 +127,22 @@ int is_ledger_query_prepare(const struct is_ledger_query *q, const char *sql,
 static int lookup_text(const struct is_ledger_query *q, const char *sql,
                        const char *arg, char out[32], struct is_error *err)
 {
-	sqlite3_stmt *st;
-	const unsigned char *v;
+	struct is_db_stmt *st;
+	const char *v;
 	int rc, found = 0;
 
 	if (is_ledger_query_prepare(q, sql, &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (v = sqlite3_column_text(st, 0))) {
+	is_db_bind_text(st, 1, arg, (size_t)-1);
+	rc = is_db_step(st);
+	if (rc == IS_DB_ROW && (v = is_db_column_text(st, 0))) {
 		snprintf(out, 32, "%s", (const char *)v);
 		found = 1;
-	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	} else if (rc != IS_DB_ROW && rc != IS_DB_DONE) {
+		is_db_finalize(st);
 		return is_ledger_fail(q->lg, err, "cannot query the ledger");
 	}
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	return found;
 }
 
@@ -187,7 +197,7 @@ void is_ledger_version_release(struct is_ledger_version *s)
  * the row (a state query makes ten thousand of these; malloc and free were a
  * third of its time when each string had its own).
  */
-void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st)
+void is_ledger_version_from_row(struct is_ledger_version *s, struct is_db_stmt *st)
 {
 	static const int cols[] = { 1, 2, 3, 4, 6, 7, 8, 9, 10 };
 	const char *text[11] = { 0 }, *p, *nl;
@@ -196,8 +206,8 @@ void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st)
 
 	is_ledger_version_release(s);
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		text[cols[i]] = (const char *)sqlite3_column_text(st, cols[i]);
-		len[cols[i]] = (size_t)sqlite3_column_bytes(st, cols[i]);
+		text[cols[i]] = (const char *)is_db_column_text(st, cols[i]);
+		len[cols[i]] = (size_t)is_db_column_bytes(st, cols[i]);
 		total += len[cols[i]] + 1;
 	}
 	for (p = text[10]; p && *p; p++)
@@ -227,8 +237,8 @@ void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st)
 		*field[i] = at;
 		at += len[cols[i]] + 1;
 	}
-	s->seq = sqlite3_column_int64(st, 0);
-	s->deleted = sqlite3_column_int(st, 5);
+	s->seq = is_db_column_int64(st, 0);
+	s->deleted = (int)is_db_column_int64(st, 5);
 	for (p = text[10]; p && *p; p = *nl ? nl + 1 : nl) {
 		nl = strchr(p, '\n');
 		if (!nl)
@@ -291,7 +301,7 @@ void is_ledger_version_record(const struct is_ledger_version *s, struct is_strbu
 }
 
 /*
- * The resource just before ?1 in byte order (a blob: after every text) and
+ * The resource just before ?1 in byte order and
  * its latest version at or before ?2: one execution per resource, two
  * descents of states(resource, at, seq), the id in column 11 even when the
  * resource did not exist yet then (the columns of s are NULL).
@@ -314,9 +324,9 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Adds the current row of st to s, unless it is a tombstone not wanted. */
-static void add_row(sqlite3_stmt *st, int keep_deleted, struct is_ledger_snapshot *s)
+static void add_row(struct is_db_stmt *st, int keep_deleted, struct is_ledger_snapshot *s)
 {
-	if (!keep_deleted && sqlite3_column_int(st, 5))
+	if (!keep_deleted && (int)is_db_column_int64(st, 5))
 		return;
 	s->v = is_xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
 	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
@@ -324,17 +334,61 @@ static void add_row(sqlite3_stmt *st, int keep_deleted, struct is_ledger_snapsho
 }
 
 /* Steps st once and adds its row. Returns 1 for a row, 0 for none, -1. */
-static int take_row(const struct is_ledger_query *q, sqlite3_stmt *st, int keep_deleted,
+static int take_row(const struct is_ledger_query *q, struct is_db_stmt *st, int keep_deleted,
                     struct is_ledger_snapshot *s, struct is_error *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = is_db_step(st);
 
-	if (rc == SQLITE_DONE)
+	if (rc == IS_DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != IS_DB_ROW)
 		return is_ledger_fail(q->lg, err, "cannot read the states");
 	add_row(st, keep_deleted, s);
 	return 1;
+}
+
+/*
+ * PostgreSQL has no skip scan to drive, and a statement per resource costs a
+ * round trip each: one DISTINCT ON query walks states(resource, at, seq)
+ * once, in id order.
+ */
+static const char all_sql_postgres[] =
+	"SELECT DISTINCT ON (s.resource) " IS_LEDGER_STATE_COLUMNS " FROM states s"
+	" WHERE s.at <= ?1 ORDER BY s.resource, s.at DESC, s.seq DESC";
+
+static int load_all_postgres(const struct is_ledger_query *q, const char *at,
+                             int keep_deleted, struct is_ledger_snapshot *s,
+                             struct is_error *err)
+{
+	struct is_db_stmt *st;
+	int rc;
+
+	if (is_ledger_query_prepare_big(q, all_sql_postgres, &st, err) < 0)
+		return -1;
+	is_db_bind_text(st, 1, at, (size_t)-1);
+	while ((rc = take_row(q, st, keep_deleted, s, err)) > 0)
+		;
+	is_db_finalize(st);
+	return rc;
+}
+
+/* The greatest resource id, and a byte after it: above every id. */
+static int above_all(const struct is_ledger_query *q, struct is_strbuf *id,
+                     struct is_error *err)
+{
+	struct is_db_stmt *st;
+	int rc;
+
+	if (is_ledger_query_prepare(q, "SELECT max(resource) FROM states", &st, err) < 0)
+		return -1;
+	rc = is_db_step(st);
+	if (rc == IS_DB_ROW && is_db_column_text(st, 0))
+		is_strbuf_adds(id, is_db_column_text(st, 0));
+	is_db_finalize(st);
+	if (rc == IS_DB_ERROR)
+		return is_ledger_fail(q->lg, err, "cannot read the states");
+	is_strbuf_addch(id, '\x01');
+	return 0;
 }
 
 /* Every resource, from the last id backwards, one statement each. */
@@ -342,31 +396,32 @@ static int load_all(const struct is_ledger_query *q, const char *at, int keep_de
                     struct is_ledger_snapshot *s, struct is_error *err)
 {
 	struct is_strbuf id = IS_STRBUF_INIT;
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	const char *next;
 	size_t i;
 	int rc;
 
-	if (is_ledger_query_prepare(q, next_sql, &st, err) < 0)
+	if (is_db_backend(q->lg->db) == IS_DB_POSTGRES)
+		return load_all_postgres(q, at, keep_deleted, s, err);
+	if (above_all(q, &id, err) < 0 || is_ledger_query_prepare(q, next_sql, &st, err) < 0) {
+		is_strbuf_release(&id);
 		return -1;
-	sqlite3_bind_blob(st, 1, "\xff", 1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       (next = (const char *)sqlite3_column_text(st, 11))) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+	}
+	is_db_bind_text(st, 1, id.buf, id.len);
+	is_db_bind_text(st, 2, at, (size_t)-1);
+	while ((rc = is_db_step(st)) == IS_DB_ROW &&
+	       (next = is_db_column_text(st, 11))) {
+		if (is_db_column_type(st, 0) != IS_DB_NULL)
 			add_row(st, keep_deleted, s);
 		/* The column's text dies at the reset, and binding needs one first. */
 		is_strbuf_reset(&id);
 		is_strbuf_adds(&id, next);
-		sqlite3_reset(st);
-		if (sqlite3_bind_text(st, 1, id.buf, (int)id.len, SQLITE_STATIC) != SQLITE_OK) {
-			rc = SQLITE_MISUSE;
-			break;
-		}
+		is_db_reset(st);
+		is_db_bind_text(st, 1, id.buf, id.len);
 	}
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	is_strbuf_release(&id);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != IS_DB_ROW && rc != IS_DB_DONE)
 		return is_ledger_fail(q->lg, err, "cannot read the states");
 	/* Found backwards: turn them round. */
 	for (i = 0; i < s->n / 2; i++) {
@@ -382,7 +437,7 @@ int is_ledger_snapshot_load(const struct is_ledger_query *q, const char *at,
                             const char *const *ids, size_t nids, int keep_deleted,
                             struct is_ledger_snapshot *s, struct is_error *err)
 {
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	size_t i, j;
 	int rc = 0;
 
@@ -396,13 +451,13 @@ int is_ledger_snapshot_load(const struct is_ledger_query *q, const char *at,
 	}
 	if (is_ledger_query_prepare(q, at_sql, &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	is_db_bind_text(st, 2, at, (size_t)-1);
 	for (i = 0; i < nids && rc >= 0; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_TRANSIENT);
+		is_db_reset(st);
+		is_db_bind_text(st, 1, ids[i], (size_t)-1);
 		rc = take_row(q, st, keep_deleted, s, err);
 	}
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	if (rc < 0) {
 		is_ledger_snapshot_release(s);
 		return -1;

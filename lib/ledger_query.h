@@ -126,7 +126,10 @@ int is_ledger_query_begin(const struct is_ledger_query *q, struct is_error *err)
 void is_ledger_query_end(const struct is_ledger_query *q);
 /* Prepares sql; -1 with err filled. */
 int is_ledger_query_prepare(const struct is_ledger_query *q, const char *sql,
-                            sqlite3_stmt **st, struct is_error *err);
+                            struct is_db_stmt **st, struct is_error *err);
+/* The same for a result that may be large: its rows come in batches. */
+int is_ledger_query_prepare_big(const struct is_ledger_query *q, const char *sql,
+                                struct is_db_stmt **st, struct is_error *err);
 
 /*
  * The instant a query means: --at (or its time argument) in the stored form,
@@ -170,12 +173,12 @@ const struct is_ledger_version *is_ledger_snapshot_find(const struct is_ledger_s
  * seq, resource, kind, run, at, deleted, hash, spec, outputs, labels, deps
  * (one id per line; ids hold no newline). Frees what s held.
  */
-void is_ledger_version_from_row(struct is_ledger_version *s, sqlite3_stmt *st);
+void is_ledger_version_from_row(struct is_ledger_version *s, struct is_db_stmt *st);
 void is_ledger_version_release(struct is_ledger_version *s);
 /* The columns is_ledger_version_from_row reads, for "SELECT ... FROM states s". */
 #define IS_LEDGER_STATE_COLUMNS \
 	"s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec, " \
-	"s.outputs, s.labels, (SELECT group_concat(depends_on, char(10)) " \
+	"s.outputs, s.labels, (SELECT group_concat(depends_on, '\n') " \
 	"FROM state_dependencies WHERE state_seq = s.seq)"
 /*
  * The state record of s, as "is-graph --prior" reads it:

@@ -34,23 +34,23 @@ struct follow {
 	struct is_ledger_out *out;
 	char run[64];
 	int have_run, started, ended;
-	sqlite3_int64 cursor;
-	sqlite3_stmt *start, *events, *end, *latest;
+	int64_t cursor;
+	struct is_db_stmt *start, *events, *end, *latest;
 };
 
 /* In a table, only events are rows; NDJSON has every record. */
-static int emit(struct follow *f, sqlite3_stmt *st, int col, int is_event)
+static int emit(struct follow *f, struct is_db_stmt *st, int col, int is_event)
 {
-	const char *text = (const char *)sqlite3_column_text(st, col);
+	const char *text = (const char *)is_db_column_text(st, col);
 
 	if (!text || (f->out->table && !is_event))
 		return 0;
-	return is_ledger_out_text(f->out, text, (size_t)sqlite3_column_bytes(st, col));
+	return is_ledger_out_text(f->out, text, (size_t)is_db_column_bytes(st, col));
 }
 
 static int step_error(struct follow *f, int rc, struct is_error *err)
 {
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (rc == IS_DB_DONE || rc == IS_DB_ROW)
 		return 0;
 	return is_ledger_fail(f->q->lg, err, "cannot read the events");
 }
@@ -61,14 +61,14 @@ static int poll_once(struct follow *f, struct is_error *err)
 	int rc;
 
 	if (!f->have_run) {
-		sqlite3_reset(f->latest);
-		if ((rc = sqlite3_step(f->latest)) == SQLITE_ROW) {
+		is_db_reset(f->latest);
+		if ((rc = is_db_step(f->latest)) == IS_DB_ROW) {
 			snprintf(f->run, sizeof(f->run), "%s",
-			         (const char *)sqlite3_column_text(f->latest, 0));
+			         (const char *)is_db_column_text(f->latest, 0));
 			f->have_run = 1;
-			sqlite3_bind_text(f->start, 1, f->run, -1, SQLITE_STATIC);
-			sqlite3_bind_text(f->events, 1, f->run, -1, SQLITE_STATIC);
-			sqlite3_bind_text(f->end, 1, f->run, -1, SQLITE_STATIC);
+			is_db_bind_text(f->start, 1, f->run, (size_t)-1);
+			is_db_bind_text(f->events, 1, f->run, (size_t)-1);
+			is_db_bind_text(f->end, 1, f->run, (size_t)-1);
 		} else if (step_error(f, rc, err) < 0) {
 			return -1;
 		}
@@ -76,8 +76,8 @@ static int poll_once(struct follow *f, struct is_error *err)
 			return 0;
 	}
 	if (!f->started) {
-		sqlite3_reset(f->start);
-		if ((rc = sqlite3_step(f->start)) == SQLITE_ROW) {
+		is_db_reset(f->start);
+		if ((rc = is_db_step(f->start)) == IS_DB_ROW) {
 			f->started = 1;
 			if (emit(f, f->start, 0, 0) < 0)
 				return -1;
@@ -85,18 +85,18 @@ static int poll_once(struct follow *f, struct is_error *err)
 			return -1;
 		}
 	}
-	sqlite3_reset(f->events);
-	sqlite3_bind_int64(f->events, 2, f->cursor);
-	while ((rc = sqlite3_step(f->events)) == SQLITE_ROW) {
-		f->cursor = sqlite3_column_int64(f->events, 0);
+	is_db_reset(f->events);
+	is_db_bind_int64(f->events, 2, f->cursor);
+	while ((rc = is_db_step(f->events)) == IS_DB_ROW) {
+		f->cursor = is_db_column_int64(f->events, 0);
 		f->started = 1;
 		if (emit(f, f->events, 1, 1) < 0)
 			return -1;
 	}
 	if (step_error(f, rc, err) < 0)
 		return -1;
-	sqlite3_reset(f->end);
-	if ((rc = sqlite3_step(f->end)) == SQLITE_ROW) {
+	is_db_reset(f->end);
+	if ((rc = is_db_step(f->end)) == IS_DB_ROW) {
 		f->ended = f->started = 1;
 		if (emit(f, f->end, 0, 0) < 0)
 			return -1;
@@ -126,7 +126,7 @@ static int prepare_all(struct follow *f, struct is_error *err)
 
 	if (is_ledger_query_prepare(q, "SELECT record FROM runs WHERE run = ?1 "
 	                            "AND phase = 'start'", &f->start, err) < 0 ||
-	    is_ledger_query_prepare(q, "SELECT seq, record FROM run_events WHERE "
+	    is_ledger_query_prepare_big(q, "SELECT seq, record FROM run_events WHERE "
 	                            "run = ?1 AND seq > ?2 ORDER BY seq", &f->events,
 	                            err) < 0 ||
 	    is_ledger_query_prepare(q, "SELECT record FROM runs WHERE run = ?1 "
@@ -156,21 +156,21 @@ int is_ledger_query_events(const struct is_ledger_query *q, struct is_error *err
 	if (q->run) {
 		snprintf(f.run, sizeof(f.run), "%s", q->run);
 		f.have_run = 1;
-		sqlite3_bind_text(f.start, 1, f.run, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f.events, 1, f.run, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f.end, 1, f.run, -1, SQLITE_STATIC);
+		is_db_bind_text(f.start, 1, f.run, (size_t)-1);
+		is_db_bind_text(f.events, 1, f.run, (size_t)-1);
+		is_db_bind_text(f.end, 1, f.run, (size_t)-1);
 	}
 	for (;;) {
-		if (is_ledger_exec(q->lg, "BEGIN", err) < 0) {
-			rc = -1;
+		if (is_db_begin_read(q->lg->db) < 0) {
+			rc = is_ledger_fail(q->lg, err, "cannot start a read transaction");
 			break;
 		}
 		rc = poll_once(&f, err);
 		/* A statement left on a row would hold its snapshot past COMMIT. */
-		sqlite3_reset(f.start);
-		sqlite3_reset(f.events);
-		sqlite3_reset(f.end);
-		sqlite3_reset(f.latest);
+		is_db_reset(f.start);
+		is_db_reset(f.events);
+		is_db_reset(f.end);
+		is_db_reset(f.latest);
 		is_ledger_query_end(q);
 		if (rc < 0)
 			break;
@@ -193,10 +193,10 @@ int is_ledger_query_events(const struct is_ledger_query *q, struct is_error *err
 		                  "no run '%s' in the ledger (see 'is-ledger runs')" :
 		                  "no runs in the ledger yet%s", q->run ? q->run : "");
 done:
-	sqlite3_finalize(f.start);
-	sqlite3_finalize(f.events);
-	sqlite3_finalize(f.end);
-	sqlite3_finalize(f.latest);
+	is_db_finalize(f.start);
+	is_db_finalize(f.events);
+	is_db_finalize(f.end);
+	is_db_finalize(f.latest);
 	if (rc < 0 || gone) {
 		is_ledger_out_release(&out);
 		return rc;

@@ -216,6 +216,10 @@ static const char group_sql[] =
 	"SELECT json_extract(record, '$.members'), json_extract(record, '$.deps')"
 	" FROM run_events WHERE resource = ?1 AND at <= ?2"
 	" AND json_type(record, '$.members') = 'array' ORDER BY seq DESC LIMIT 1";
+static const char group_sql_postgres[] =
+	"SELECT (record::jsonb -> 'members')::text, (record::jsonb -> 'deps')::text"
+	" FROM run_events WHERE resource = ?1 AND at <= ?2"
+	" AND jsonb_typeof(record::jsonb -> 'members') = 'array' ORDER BY seq DESC LIMIT 1";
 
 /* "group:NAME" and "MetaGroup/NAME" name the same gate. */
 static const char *gate_name(const char *dep)
@@ -244,7 +248,7 @@ static const struct gate *find_gate(const struct walk *w, const char *dep)
 }
 
 /* Loads a gate named by dep (once), and the gates it waits for. */
-static void load_gate(struct walk *w, sqlite3_stmt *st, const char *dep)
+static void load_gate(struct walk *w, struct is_db_stmt *st, const char *dep)
 {
 	const char *name = gate_name(dep), *m, *d;
 	struct gate *g;
@@ -259,11 +263,11 @@ static void load_gate(struct walk *w, sqlite3_stmt *st, const char *dep)
 	g->id = is_xasprintf("MetaGroup/%s", name);
 	g->members = g->deps = NULL;
 	g->distance = -1;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, g->id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = (const char *)sqlite3_column_text(st, 0);
-		d = (const char *)sqlite3_column_text(st, 1);
+	is_db_reset(st);
+	is_db_bind_text(st, 1, g->id, (size_t)-1);
+	if (is_db_step(st) == IS_DB_ROW) {
+		m = (const char *)is_db_column_text(st, 0);
+		d = (const char *)is_db_column_text(st, 1);
 		g->members = m ? json_loads(m, 0, NULL) : NULL;
 		g->deps = d ? json_loads(d, 0, NULL) : NULL;
 	}
@@ -443,7 +447,7 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 	struct is_ledger_snapshot snap;
 	const struct is_ledger_version *start;
 	struct redge *e = NULL;
-	sqlite3_stmt *gst = NULL;
+	struct is_db_stmt *gst = NULL;
 	struct walk w;
 	size_t i, j, ne = 0, cap = 0, k;
 	char at[32];
@@ -458,11 +462,13 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 		is_ledger_query_end(q);
 		return -1;
 	}
-	if (is_ledger_query_prepare(q, group_sql, &gst, err) < 0) {
+	if (is_ledger_query_prepare(q, is_db_backend(q->lg->db) == IS_DB_POSTGRES ?
+	                            group_sql_postgres : group_sql, &gst, err) < 0) {
 		is_error_release(err);   /* without it, gates are not followed */
 		gst = NULL;
 	}
-	sqlite3_bind_text(gst, 2, at, -1, SQLITE_TRANSIENT);
+	if (gst)
+		is_db_bind_text(gst, 2, at, (size_t)-1);
 	for (i = 0; i < snap.n; i++)
 		for (j = 0; j < snap.v[i].ndeps; j++) {
 			if (gst)
@@ -471,7 +477,7 @@ int is_ledger_query_downstream(const struct is_ledger_query *q, struct is_error 
 			e[ne].dep = snap.v[i].deps[j];
 			e[ne++].dependent = i;
 		}
-	sqlite3_finalize(gst);
+	is_db_finalize(gst);
 	is_ledger_query_end(q);
 	if (ne)
 		qsort(e, ne, sizeof(*e), by_dep);

@@ -22,9 +22,9 @@ static const struct is_table_col run_cols[] = {
 	{ NULL, NULL, 0 }
 };
 
-static json_t *load(sqlite3_stmt *st, int col)
+static json_t *load(struct is_db_stmt *st, int col)
 {
-	const char *text = (const char *)sqlite3_column_text(st, col);
+	const char *text = (const char *)is_db_column_text(st, col);
 	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
 
 	if (v && !json_is_object(v)) {
@@ -34,12 +34,12 @@ static json_t *load(sqlite3_stmt *st, int col)
 	return v;
 }
 
-static json_t *merge(sqlite3_stmt *st)
+static json_t *merge(struct is_db_stmt *st)
 {
 	json_t *run = load(st, 2), *end = load(st, 4);
-	const char *id = (const char *)sqlite3_column_text(st, 0);
-	const char *started = (const char *)sqlite3_column_text(st, 1);
-	const char *ended = (const char *)sqlite3_column_text(st, 3);
+	const char *id = (const char *)is_db_column_text(st, 0);
+	const char *started = (const char *)is_db_column_text(st, 1);
+	const char *ended = (const char *)is_db_column_text(st, 3);
 
 	if (!run)
 		run = json_pack("{s:s, s:i, s:s}", "type", "run", "v", 1, "run", id ? id : "");
@@ -61,27 +61,27 @@ int is_ledger_query_runs(const struct is_ledger_query *q, struct is_error *err)
 		" LEFT JOIN runs e ON e.run = r.run AND e.phase = 'end'"
 		" ORDER BY r.first, r.seq";
 	struct is_ledger_out out;
-	sqlite3_stmt *st;
+	struct is_db_stmt *st;
 	json_t *run;
-	int rc = 0, step = SQLITE_DONE;
+	int rc = 0, step = IS_DB_DONE;
 
 	if (is_ledger_query_begin(q, err) < 0)
 		return -1;
-	if (is_ledger_query_prepare(q, sql, &st, err) < 0) {
+	if (is_ledger_query_prepare_big(q, sql, &st, err) < 0) {
 		is_ledger_query_end(q);
 		return -1;
 	}
 	is_ledger_out_init(&out, q, run_cols, 0);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (step = is_db_step(st)) == IS_DB_ROW) {
 		run = merge(st);
 		rc = is_ledger_out_json(&out, run);
 		json_decref(run);
 	}
 	if (rc < 0)
 		is_error_set(err, "output", NULL, 0, 0, "cannot write the output");
-	else if (step != SQLITE_DONE)
+	else if (step != IS_DB_DONE)
 		rc = is_ledger_fail(q->lg, err, "cannot read the runs");
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	is_ledger_query_end(q);
 	if (rc < 0) {
 		is_ledger_out_release(&out);

@@ -75,25 +75,25 @@ int is_ledger_query_history(const struct is_ledger_query *q, struct is_error *er
 	struct is_ledger_version s;
 	struct is_ledger_out out;
 	struct is_strbuf sb = IS_STRBUF_INIT;
-	sqlite3_stmt *st;
-	int rc = 0, step = SQLITE_DONE, n = 0;
+	struct is_db_stmt *st;
+	int rc = 0, step = IS_DB_DONE, n = 0;
 
 	if (is_ledger_query_begin(q, err) < 0)
 		return -1;
-	if (is_ledger_query_prepare(q, sql, &st, err) < 0) {
+	if (is_ledger_query_prepare_big(q, sql, &st, err) < 0) {
 		is_ledger_query_end(q);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, q->operand, -1, SQLITE_STATIC);
+	is_db_bind_text(st, 1, q->operand, (size_t)-1);
 	memset(&s, 0, sizeof(s));
 	is_ledger_out_init(&out, q, history_cols, 0);
 	is_strbuf_init(&sb, 1024);
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && (step = is_db_step(st)) == IS_DB_ROW) {
 		is_ledger_version_from_row(&s, st);
 		rc = emit_state(&out, &s, &sb);
 		n++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != IS_DB_DONE)
 		rc = is_ledger_fail(q->lg, err, "cannot read the history");
 	else if (rc < 0)
 		is_error_set(err, "output", NULL, 0, 0, "cannot write the output");
@@ -101,7 +101,7 @@ int is_ledger_query_history(const struct is_ledger_query *q, struct is_error *er
 		rc = is_error_set(err, "ledger-no-resource", NULL, 0, 0,
 		                  "no resource '%s' in the ledger (ids are Kind/name)",
 		                  q->operand);
-	sqlite3_finalize(st);
+	is_db_finalize(st);
 	is_ledger_query_end(q);
 	is_ledger_version_release(&s);
 	is_strbuf_release(&sb);

@@ -1,7 +1,7 @@
 /*
  * is-ledger record: records in, the same records out once they are durable.
  *
- * Stored records are written in batches: one IMMEDIATE transaction holds up
+ * Stored records are written in batches: one write transaction holds up
  * to batch_records records or batch_ms milliseconds of them, and is committed
  * at once when the input would block, so a slow trickle of events still
  * reaches the next stage within a commit's time while a busy stream pays one
@@ -38,8 +38,8 @@ struct rec {
 	int64_t t_batch;
 	struct is_strbuf pending;     /* lines waiting for the commit, '\n' each */
 	char ev_prev[65], run_prev[65];
-	int64_t ev_next, run_next;
-	sqlite3_stmt *ins_run, *ins_event, *ins_state, *ins_dep, *get_run, *get_event;
+	int64_t ev_next, run_next, state_next;
+	struct is_db_stmt *ins_run, *ins_event, *ins_state, *ins_dep, *get_run, *get_event;
 	struct is_strmap runs;        /* run id -> (void *)(intptr_t)enum run_mark */
 };
 
@@ -77,10 +77,9 @@ static int fail(struct rec *r, const char *what)
 	return -1;
 }
 
-static int prepare(struct rec *r, sqlite3_stmt **st, const char *sql)
+static int prepare(struct rec *r, struct is_db_stmt **st, const char *sql)
 {
-	if (sqlite3_prepare_v3(r->lg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL)
-	    != SQLITE_OK)
+	if (is_db_prepare(r->lg->db, sql, IS_DB_PERSISTENT, st) < 0)
 		return fail(r, "cannot prepare a statement");
 	return 0;
 }
@@ -92,9 +91,9 @@ static int prepare_all(struct rec *r)
 	       prepare(r, &r->ins_event, "INSERT INTO run_events(seq, run, event_seq, at, "
 	               "resource, status, action, record, prev_hash, hash) "
 	               "VALUES (?,?,?,?,?,?,?,?,?,?)") < 0 ||
-	       prepare(r, &r->ins_state, "INSERT INTO states(resource, kind, run, at, "
+	       prepare(r, &r->ins_state, "INSERT INTO states(seq, resource, kind, run, at, "
 	               "deleted, hash, spec, outputs, labels, event) "
-	               "VALUES (?,?,?,?,?,?,?,?,?,?)") < 0 ||
+	               "VALUES (?,?,?,?,?,?,?,?,?,?,?)") < 0 ||
 	       prepare(r, &r->ins_dep, "INSERT INTO state_dependencies(state_seq, "
 	               "depends_on) VALUES (?,?)") < 0 ||
 	       prepare(r, &r->get_run, "SELECT record FROM runs WHERE run = ? AND "
@@ -105,40 +104,39 @@ static int prepare_all(struct rec *r)
 
 static void finalize_all(struct rec *r)
 {
-	sqlite3_finalize(r->ins_run);
-	sqlite3_finalize(r->ins_event);
-	sqlite3_finalize(r->ins_state);
-	sqlite3_finalize(r->ins_dep);
-	sqlite3_finalize(r->get_run);
-	sqlite3_finalize(r->get_event);
+	is_db_finalize(r->ins_run);
+	is_db_finalize(r->ins_event);
+	is_db_finalize(r->ins_state);
+	is_db_finalize(r->ins_dep);
+	is_db_finalize(r->get_run);
+	is_db_finalize(r->get_event);
 }
 
 /*
  * The end of one chain: the hash of its last row and the seq the next row
- * takes. sqlite_sequence remembers the highest seq ever used, so a removed
- * last row leaves a gap verify can see instead of being silently reused.
+ * takes. The sequence remembers the highest seq ever used, so a removed last
+ * row leaves a gap verify can see instead of being silently reused.
  */
 static int chain_tail(struct rec *r, const char *table, char prev[65], int64_t *next)
 {
-	sqlite3_stmt *st;
-	char *sql = sqlite3_mprintf("SELECT (SELECT hash FROM %s ORDER BY seq DESC LIMIT 1), "
-	                            "max(coalesce((SELECT max(seq) FROM %s), 0), "
-	                            "coalesce((SELECT seq FROM sqlite_sequence WHERE "
-	                            "name = '%s'), 0))", table, table, table);
-	int rc = sqlite3_prepare_v2(r->lg->db, sql, -1, &st, NULL);
-	const unsigned char *h;
+	char *sql = is_xasprintf("SELECT hash FROM %s ORDER BY seq DESC LIMIT 1", table);
+	struct is_db_stmt *st;
+	const char *h;
+	int rc = is_db_prepare(r->lg->db, sql, 0, &st);
 
-	sqlite3_free(sql);
-	if (rc != SQLITE_OK)
+	free(sql);
+	if (rc < 0)
 		return fail(r, "cannot read the end of the chain");
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	rc = is_db_step(st);
+	h = rc == IS_DB_ROW ? is_db_column_text(st, 0) : NULL;
+	snprintf(prev, 65, "%s", h ? h : is_ledger_genesis);
+	is_db_finalize(st);
+	if (rc == IS_DB_ERROR)
+		return fail(r, "cannot read the end of the chain");
+	if ((*next = is_ledger_sequence_next(r->lg, table, r->err)) < 0) {
+		r->failed = 1;
 		return fail(r, "cannot read the end of the chain");
 	}
-	h = sqlite3_column_text(st, 0);
-	snprintf(prev, 65, "%s", h ? (const char *)h : is_ledger_genesis);
-	*next = sqlite3_column_int64(st, 1) + 1;
-	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -156,6 +154,10 @@ static int begin(struct rec *r)
 	if (chain_tail(r, "run_events", r->ev_prev, &r->ev_next) < 0 ||
 	    chain_tail(r, "runs", r->run_prev, &r->run_next) < 0)
 		return -1;
+	if ((r->state_next = is_ledger_sequence_next(r->lg, "states", r->err)) < 0) {
+		r->failed = 1;
+		return fail(r, "cannot read the end of the states");
+	}
 	return 0;
 }
 
@@ -202,39 +204,41 @@ static void before_block(void *ctx)
 		commit(r);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+static void bind_text(struct is_db_stmt *st, int i, const char *s)
 {
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	is_db_bind_text(st, i, s, (size_t)-1);
 }
 
-static int step(struct rec *r, sqlite3_stmt *st, const char *what)
+static int step(struct rec *r, struct is_db_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = is_db_step(st);
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : fail(r, what);
+	if (rc == IS_DB_DONE) {
+		is_db_reset(st);
+		return 0;
+	}
+	fail(r, what);
+	is_db_reset(st);
+	return -1;
 }
 
 /* The text of the stored row found by st, compared with text: 1 same, 0 other
  * text, -1 no row (or an error, then r->failed). */
-static int stored_same(struct rec *r, sqlite3_stmt *st, const char *text, size_t len)
+static int stored_same(struct rec *r, struct is_db_stmt *st, const char *text, size_t len)
 {
-	int rc = sqlite3_step(st), same = -1;
+	int rc = is_db_step(st), same = -1;
 
-	if (rc == SQLITE_ROW) {
-		const void *t = sqlite3_column_text(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	if (rc == IS_DB_ROW && is_db_column_text(st, 0)) {
+		const char *t = is_db_column_text(st, 0);
+		size_t n = (size_t)is_db_column_bytes(st, 0);
 
 		same = n == len && !memcmp(t, text, len);
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc == IS_DB_ERROR) {
 		fail(r, "cannot look up a stored record");
+	} else if (rc == IS_DB_ROW) {
+		same = 0;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	is_db_reset(st);
 	return same;
 }
 
@@ -246,8 +250,8 @@ static enum run_mark mark_of(struct rec *r, const char *run)
 	if (m)
 		return (enum run_mark)m;
 	/* A run this process has not seen start: known when its start is stored. */
-	sqlite3_bind_text(r->get_run, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(r->get_run, 2, "start", -1, SQLITE_STATIC);
+	is_db_bind_text(r->get_run, 1, run, (size_t)-1);
+	is_db_bind_text(r->get_run, 2, "start", (size_t)-1);
 	same = stored_same(r, r->get_run, "", 0);
 	m = same >= 0 ? RUN_KNOWN : RUN_NEW;
 	is_strmap_put(&r->runs, run, (void *)m);
@@ -272,8 +276,8 @@ static int store_run(struct rec *r, const json_t *rec, const char *text, size_t 
 		return 0;
 	if (r->failed)
 		return -1;
-	sqlite3_bind_text(r->get_run, 1, run, -1, SQLITE_STATIC);
-	sqlite3_bind_text(r->get_run, 2, phase, -1, SQLITE_STATIC);
+	is_db_bind_text(r->get_run, 1, run, (size_t)-1);
+	is_db_bind_text(r->get_run, 2, phase, (size_t)-1);
 	if ((same = stored_same(r, r->get_run, text, len)) == 1) {
 		r->sum->replayed++;
 		is_strmap_put(&r->runs, run, (void *)(intptr_t)RUN_KNOWN);
@@ -306,12 +310,12 @@ static int store_run(struct rec *r, const json_t *rec, const char *text, size_t 
 	row.col[4].text = text;   /* not NUL-terminated: the reader's line */
 	row.col[4].len = len;
 	is_ledger_row_hash(r->run_prev, &row, hash);
-	sqlite3_bind_int64(r->ins_run, 1, row.seq);
+	is_db_bind_int64(r->ins_run, 1, row.seq);
 	bind_text(r->ins_run, 2, run);
 	bind_text(r->ins_run, 3, phase);
 	bind_text(r->ins_run, 4, status);
 	bind_text(r->ins_run, 5, at);
-	sqlite3_bind_text(r->ins_run, 6, text, (int)len, SQLITE_STATIC);
+	is_db_bind_text(r->ins_run, 6, text, len);
 	bind_text(r->ins_run, 7, r->run_prev);
 	bind_text(r->ins_run, 8, hash);
 	if (step(r, r->ins_run, "cannot store a run record") < 0)
@@ -326,31 +330,32 @@ static int store_run(struct rec *r, const json_t *rec, const char *text, size_t 
 static int store_state(struct rec *r, const json_t *rec, int64_t event)
 {
 	struct is_ledger_state st;
-	sqlite3_int64 seq;
+	int64_t seq = r->state_next;
 	size_t i;
 	json_t *v;
 
 	if (!is_ledger_state_from_event(rec, &st))
 		return 0;
-	bind_text(r->ins_state, 1, st.resource);
-	bind_text(r->ins_state, 2, st.kind);
-	bind_text(r->ins_state, 3, st.run);
-	bind_text(r->ins_state, 4, st.at);
-	sqlite3_bind_int(r->ins_state, 5, st.deleted);
-	bind_text(r->ins_state, 6, st.hash);
-	bind_text(r->ins_state, 7, st.spec);
-	bind_text(r->ins_state, 8, st.outputs);
-	bind_text(r->ins_state, 9, st.labels);
-	sqlite3_bind_int64(r->ins_state, 10, event);
+	is_db_bind_int64(r->ins_state, 1, seq);
+	bind_text(r->ins_state, 2, st.resource);
+	bind_text(r->ins_state, 3, st.kind);
+	bind_text(r->ins_state, 4, st.run);
+	bind_text(r->ins_state, 5, st.at);
+	is_db_bind_int64(r->ins_state, 6, st.deleted);
+	bind_text(r->ins_state, 7, st.hash);
+	bind_text(r->ins_state, 8, st.spec);
+	bind_text(r->ins_state, 9, st.outputs);
+	bind_text(r->ins_state, 10, st.labels);
+	is_db_bind_int64(r->ins_state, 11, event);
 	if (step(r, r->ins_state, "cannot store a state") < 0) {
 		is_ledger_state_release(&st);
 		return -1;
 	}
-	seq = sqlite3_last_insert_rowid(r->lg->db);
+	r->state_next++;
 	json_array_foreach(st.deps, i, v) {
 		if (!json_is_string(v))
 			continue;
-		sqlite3_bind_int64(r->ins_dep, 1, seq);
+		is_db_bind_int64(r->ins_dep, 1, seq);
 		bind_text(r->ins_dep, 2, json_string_value(v));
 		if (step(r, r->ins_dep, "cannot store a dependency") < 0) {
 			is_ledger_state_release(&st);
@@ -386,8 +391,8 @@ static int store_event(struct rec *r, const json_t *rec, const char *text, size_
 	if (mark == RUN_KNOWN && has_seq) {
 		int same;
 
-		sqlite3_bind_text(r->get_event, 1, run, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(r->get_event, 2, eseq);
+		is_db_bind_text(r->get_event, 1, run, (size_t)-1);
+		is_db_bind_int64(r->get_event, 2, eseq);
 		same = stored_same(r, r->get_event, text, len);
 		if (r->failed)
 			return -1;
@@ -422,17 +427,17 @@ static int store_event(struct rec *r, const json_t *rec, const char *text, size_
 	for (i = 3; i < 6; i++)
 		row.col[i].is_null = !row.col[i].text;
 	is_ledger_row_hash(r->ev_prev, &row, hash);
-	sqlite3_bind_int64(r->ins_event, 1, row.seq);
+	is_db_bind_int64(r->ins_event, 1, row.seq);
 	bind_text(r->ins_event, 2, run);
 	if (has_seq)
-		sqlite3_bind_int64(r->ins_event, 3, eseq);
+		is_db_bind_int64(r->ins_event, 3, eseq);
 	else
-		sqlite3_bind_null(r->ins_event, 3);
+		is_db_bind_null(r->ins_event, 3);
 	bind_text(r->ins_event, 4, at);
 	bind_text(r->ins_event, 5, row.col[3].text);
 	bind_text(r->ins_event, 6, row.col[4].text);
 	bind_text(r->ins_event, 7, row.col[5].text);
-	sqlite3_bind_text(r->ins_event, 8, text, (int)len, SQLITE_STATIC);
+	is_db_bind_text(r->ins_event, 8, text, len);
 	bind_text(r->ins_event, 9, r->ev_prev);
 	bind_text(r->ins_event, 10, hash);
 	if (step(r, r->ins_event, "cannot store an event record") < 0)

@@ -9,10 +9,13 @@
  * compact JSON text; secrets in them are redacted or left as ${secret:...}
  * references, never resolved.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
+#include "ledger_schema.h"
+#include "xalloc.h"
 #include "banned.h"
 
 const char *const is_ledger_tables[] = {
@@ -122,103 +125,131 @@ static const char schema_v3[] =
 	"CREATE INDEX state_dependencies_cover ON state_dependencies(state_seq, depends_on);\n"
 	"DROP INDEX state_dependencies_state;\n";
 
-struct migration {
-	int version;
-	const char *sql;
-};
-
-static const struct migration migrations[] = {
+static const struct is_ledger_migration sqlite_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 0, NULL }
 };
 
-int is_ledger_schema_version(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int v = 0, rc;
-
-	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'",
-	                        -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		/* No meta table: an empty database. */
-		return strstr(sqlite3_errmsg(db), "no such table") ? 0 : -1;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = atoi((const char *)sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_DONE)
-		v = -1;
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* The append-only triggers of one table, created when missing. */
-static int add_triggers(sqlite3 *db, const char *table, char **errmsg)
+static char *sqlite_triggers(const char *table)
 {
-	char *sql = sqlite3_mprintf(
+	return is_xasprintf(
 		"CREATE TRIGGER IF NOT EXISTS %s_no_update BEFORE UPDATE ON %s "
 		"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
 		"CREATE TRIGGER IF NOT EXISTS %s_no_delete BEFORE DELETE ON %s "
 		"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
 		table, table, table, table);
-	int rc = sqlite3_exec(db, sql, NULL, NULL, errmsg);
-
-	sqlite3_free(sql);
-	return rc;
 }
 
-static int fail(sqlite3 *db, struct is_error *err, const char *what, char *msg)
+static const struct is_ledger_dialect sqlite_dialect = {
+	sqlite_migrations,
+	"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",
+	sqlite_triggers,
+};
+
+const struct is_ledger_dialect *is_ledger_dialect(const struct is_db *db)
 {
-	is_error_set(err, "ledger", NULL, 0, 0, "%s: %s", what,
-	             msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return is_db_backend(db) == IS_DB_POSTGRES ? &is_ledger_postgres_dialect
+	                                          : &sqlite_dialect;
+}
+
+/* The first column of sql's first row as an integer: 0 without a row. */
+static int one_int(struct is_db *db, const char *sql, const char *arg, int64_t *v)
+{
+	struct is_db_stmt *st;
+	int rc;
+
+	*v = 0;
+	if (is_db_prepare(db, sql, 0, &st) < 0)
+		return -1;
+	if (arg)
+		is_db_bind_text(st, 1, arg, (size_t)-1);
+	rc = is_db_step(st);
+	if (rc == IS_DB_ROW) {
+		const char *t = is_db_column_text(st, 0);
+
+		*v = t ? strtoll(t, NULL, 10) : 0;
+	}
+	is_db_finalize(st);
+	return rc == IS_DB_ERROR ? -1 : 0;
+}
+
+int is_ledger_schema_version(struct is_db *db)
+{
+	int64_t has_meta, v;
+
+	if (one_int(db, is_ledger_dialect(db)->has_meta, NULL, &has_meta) < 0)
+		return -1;
+	if (!has_meta)
+		return 0;
+	if (one_int(db, "SELECT value FROM meta WHERE key = 'schema_version'", NULL, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+static int fail(struct is_db *db, struct is_error *err, const char *what)
+{
+	is_error_set(err, "ledger", NULL, 0, 0, "%s: %s", what, is_db_errmsg(db));
+	is_db_rollback(db);
 	return -1;
 }
 
-int is_ledger_schema_apply(sqlite3 *db, struct is_error *err)
+static int set_version(struct is_db *db, int version)
 {
-	char *msg = NULL;
+	struct is_db_stmt *st;
+	char text[16];
+	int rc;
+
+	snprintf(text, sizeof(text), "%d", version);
+	if (is_db_prepare(db, is_ledger_dialect(db)->set_version, 0, &st) < 0)
+		return -1;
+	is_db_bind_text(st, 1, text, (size_t)-1);
+	rc = is_db_step(st);
+	is_db_finalize(st);
+	return rc == IS_DB_DONE ? 0 : -1;
+}
+
+int is_ledger_schema_apply(struct is_db *db, struct is_error *err)
+{
+	const struct is_ledger_dialect *d = is_ledger_dialect(db);
+	const struct is_ledger_migration *m;
 	size_t i;
 	int v;
 
 	/* The common case, an up-to-date ledger, takes no write lock. */
 	if (is_ledger_schema_version(db) == IS_LEDGER_SCHEMA_VERSION)
 		return 0;
-	/* IMMEDIATE: two first opens must not both create the tables. */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
-		return fail(db, err, "cannot start the schema transaction", msg);
+	/* The write lock: two first opens must not both create the tables. */
+	if (is_db_begin_write(db) < 0)
+		return fail(db, err, "cannot start the schema transaction");
 	if ((v = is_ledger_schema_version(db)) < 0)
-		return fail(db, err, "cannot read the schema version", NULL);
+		return fail(db, err, "cannot read the schema version");
 	if (v > IS_LEDGER_SCHEMA_VERSION) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		is_db_rollback(db);
 		return is_error_set(err, "ledger-version", NULL, 0, 0,
 		                    "the ledger has schema version %d, newer than this "
 		                    "is-ledger knows (%d): upgrade infrastream", v,
 		                    IS_LEDGER_SCHEMA_VERSION);
 	}
-	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
-		char *set;
-		int rc;
-
-		if (migrations[i].version <= v)
+	for (m = d->migrations; m->sql; m++) {
+		if (m->version <= v)
 			continue;
-		if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK)
-			return fail(db, err, "cannot migrate the ledger", msg);
-		set = sqlite3_mprintf("INSERT OR REPLACE INTO meta(key, value) "
-		                      "VALUES ('schema_version', '%d')",
-		                      migrations[i].version);
-		rc = sqlite3_exec(db, set, NULL, NULL, &msg);
-		sqlite3_free(set);
-		if (rc != SQLITE_OK)
-			return fail(db, err, "cannot migrate the ledger", msg);
+		if (is_db_exec(db, m->sql) < 0 || set_version(db, m->version) < 0)
+			return fail(db, err, "cannot migrate the ledger");
 	}
 	/* After the migrations, so a table a migration adds gets its triggers. */
-	for (i = 0; is_ledger_tables[i]; i++)
-		if (add_triggers(db, is_ledger_tables[i], &msg) != SQLITE_OK)
-			return fail(db, err, "cannot create the append-only triggers", msg);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
-		return fail(db, err, "cannot commit the schema", msg);
+	for (i = 0; is_ledger_tables[i]; i++) {
+		char *sql = d->triggers(is_ledger_tables[i]);
+		int rc = is_db_exec(db, sql);
+
+		free(sql);
+		if (rc < 0)
+			return fail(db, err, "cannot create the append-only triggers");
+	}
+	if (is_db_commit(db) < 0)
+		return fail(db, err, "cannot commit the schema");
 	return 0;
 }

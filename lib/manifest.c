@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "drift.h"
 #include "manifest.h"
 #include "ref.h"
 #include "strbuf.h"
@@ -243,6 +244,22 @@ static int valid_duration(const json_t *v)
 	       !strcmp(end, "h");
 }
 
+/* Each path a JSON pointer under /spec or /outputs (drift.h). */
+static void check_ignore_paths(struct build *b, const json_t *paths)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach((json_t *)paths, i, p)
+		if (!is_ignore_path_valid(json_string_value(p))) {
+			ERROR_AT(b, paths, NULL, i, 0, "bad-metadata",
+			         "metadata.ignoreChanges[%zu] must be a JSON pointer under "
+			         "/spec or /outputs, such as \"/spec/content\" or "
+			         "\"/outputs/mode\"", i);
+			return;
+		}
+}
+
 static void check_metadata_types(struct build *b, const json_t *meta)
 {
 	const json_t *v;
@@ -267,6 +284,8 @@ static void check_metadata_types(struct build *b, const json_t *meta)
 	if (v && !json_is_array(v))
 		ERROR_AT(b, meta, "ignoreChanges", 0, 0, "bad-metadata",
 		         "metadata.ignoreChanges must be a list of paths");
+	else if (v)
+		check_ignore_paths(b, v);
 }
 
 /* The metadata that is not a record field of its own. */

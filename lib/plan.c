@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drift.h"
 #include "plan.h"
 #include "strbuf.h"
 #include "xalloc.h"
@@ -346,6 +347,34 @@ static json_t *diff_input(const struct is_plan_input *in)
 	return rec;
 }
 
+/*
+ * metadata.ignoreChanges: changes under an ignored "/spec/..." path call for
+ * nothing. Read only for a changed resource whose text names the key, so an
+ * unchanged stack pays nothing for it.
+ */
+static void ignore_changes(struct is_plan_node *n, const struct is_plan_input *in,
+                           const char *kind)
+{
+	static const char key[] = "\"ignoreChanges\"";
+	json_t *whole = NULL, *ignore;
+
+	if (in->rec) {
+		ignore = json_object_get(json_object_get(in->rec, "metadata"), "ignoreChanges");
+	} else {
+		if (!n->text || !is_memfind(n->text, n->text_len, key, sizeof(key) - 1))
+			return;
+		whole = json_loadb(n->text, n->text_len, 0, NULL);
+		ignore = json_object_get(json_object_get(whole, "metadata"), "ignoreChanges");
+	}
+	is_changes_ignore(n->changes, ignore);
+	n->action = (unsigned char)is_plan_diff_action(kind, n->changes);
+	if (n->action == IS_ACTION_NOOP) {
+		json_decref(n->changes);
+		n->changes = NULL;
+	}
+	json_decref(whole);
+}
+
 static void plan_resource(struct is_plan *p, uint32_t idx,
                           const struct is_plan_input *in)
 {
@@ -363,6 +392,8 @@ static void plan_resource(struct is_plan *p, uint32_t idx,
 	n->action = (unsigned char)is_plan_diff(is_plan_kind(n->id, kind, sizeof(kind)),
 	                                        rec, state, &n->changes);
 	json_decref(rec);
+	if (n->changes)
+		ignore_changes(n, in, kind);
 }
 
 static int duplicate(struct is_plan *p, uint32_t idx, const struct is_plan_input *in,

@@ -188,6 +188,9 @@ void is_plan_delete_refs(struct is_plan *p, json_t *rec, const json_t *state,
  * *changes gets a new array of changed spec paths, or NULL. */
 int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
                  json_t **changes);
+/* The action that changed spec paths (borrowed) call for: noop when there
+ * are none, replace when the kind cannot change one of them in place. */
+int is_plan_diff_action(const char *kind, const json_t *changes);
 
 /* Subsets. ids are borrowed; selector may be NULL. Returns -1 and fills err
  * when an id is unknown. */

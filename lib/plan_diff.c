@@ -45,10 +45,6 @@ int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
 {
 	char now[72], then[72];
 	struct is_strbuf path = IS_STRBUF_INIT;
-	int action = IS_ACTION_UPDATE;
-	size_t i;
-	json_t *c;
-
 	*changes = NULL;
 	spec_hash(rec, now);
 	spec_hash(state, then);
@@ -65,8 +61,18 @@ int is_plan_diff(const char *kind, const json_t *rec, const json_t *state,
 		*changes = NULL;
 		return IS_ACTION_NOOP;
 	}
-	json_array_foreach(*changes, i, c)
+	return is_plan_diff_action(kind, *changes);
+}
+
+int is_plan_diff_action(const char *kind, const json_t *changes)
+{
+	size_t i;
+	json_t *c;
+
+	if (!json_array_size(changes))
+		return IS_ACTION_NOOP;
+	json_array_foreach((json_t *)changes, i, c)
 		if (is_kind_forces_replace(kind, json_string_value(c)))
-			action = IS_ACTION_REPLACE;
-	return action;
+			return IS_ACTION_REPLACE;
+	return IS_ACTION_UPDATE;
 }

@@ -16,12 +16,18 @@ extern const struct is_provider is_provider_noop;
 extern const struct is_provider is_provider_file;
 extern const struct is_provider is_provider_command;
 extern const struct is_provider is_provider_http;
+extern const struct is_provider is_provider_postgres_role;
+extern const struct is_provider is_provider_postgres_database;
+extern const struct is_provider is_provider_postgres_grant;
 
 static const struct is_provider *const builtins[] = {
 	&is_provider_noop,
 	&is_provider_file,
 	&is_provider_command,
 	&is_provider_http,
+	&is_provider_postgres_role,
+	&is_provider_postgres_database,
+	&is_provider_postgres_grant,
 };
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
@@ -43,8 +49,18 @@ void is_provider_result_release(struct is_provider_result *res)
 {
 	json_decref(res->outputs);
 	json_decref(res->drift);
+	json_decref(res->secrets);
 	is_error_release(&res->err);
 	memset(res, 0, sizeof(*res));
+}
+
+void is_provider_result_add_secret(struct is_provider_result *res, const char *value)
+{
+	if (!value || !*value)
+		return;
+	if (!res->secrets)
+		res->secrets = json_array();
+	json_array_append_new(res->secrets, json_string(value));
 }
 
 const char *is_provider_op_name(enum is_provider_op op)

@@ -43,6 +43,17 @@ struct is_provider_result {
 	double retry_after;        /* seconds the server asked to wait, or 0 */
 	int exit_status;           /* a child's status: code, or 128+N for signal N */
 	json_t *drift;             /* read: what differs from prior, or NULL */
+	int unchecked;             /* read: the provider had no way to look (a
+	                              Command without "read"): outputs are the
+	                              recorded ones, and nothing is known */
+	/*
+	 * Secrets the outputs carry (a generated password, a URL holding it),
+	 * or NULL: an array of strings, each a value in every form it appears
+	 * in (raw, percent-encoded). The caller hands the outputs to
+	 * dependents as they are but hides these values, as "***", from
+	 * everything it writes: events, the ledger, logs, messages.
+	 */
+	json_t *secrets;
 };
 
 /*
@@ -69,6 +80,8 @@ struct is_provider {
 
 void is_provider_result_init(struct is_provider_result *res);
 void is_provider_result_release(struct is_provider_result *res);
+/* Adds a secret value to res->secrets (copied; empty values are ignored). */
+void is_provider_result_add_secret(struct is_provider_result *res, const char *value);
 const char *is_provider_op_name(enum is_provider_op op);
 
 /*

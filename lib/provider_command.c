@@ -131,12 +131,14 @@ static int missing(struct is_provider_request *req, struct is_provider_result *r
 		return spec_error(req, res, IS_PROVIDER_CODE_NO_UPDATE, "no '%s' command in "
 		                  "the spec: replace it instead (delete, then create)", op);
 	case IS_OP_READ:
-		/* Nothing to check with: the recorded outputs stand. */
-		if (json_is_object(req->prior))
-			res->outputs = json_deep_copy(req->prior);
-		else
-			res->outputs = json_is_object(outputs) ? json_deep_copy(outputs)
-			                                       : json_object();
+		/* Nothing to check with: the recorded outputs stand, the static
+		 * ones of the spec over them (the ledger keeps a secret among
+		 * them as "***"; the spec resolves it). */
+		res->unchecked = 1;
+		res->outputs = json_is_object(req->prior) ? json_deep_copy(req->prior)
+		                                          : json_object();
+		if (json_is_object(outputs))
+			json_object_update(res->outputs, outputs);
 		return 0;
 	case IS_OP_DELETE:
 		break;

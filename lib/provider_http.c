@@ -1183,6 +1183,7 @@ static int http_call(const struct is_provider *p, struct is_provider_request *re
 		/* Nothing to ask: read keeps what is known, delete forgets it. */
 		res->outputs = req->op == IS_OP_READ && json_is_object(req->prior)
 		               ? json_deep_copy(req->prior) : json_object();
+		res->unchecked = req->op == IS_OP_READ;
 		rc = 0;
 		goto out;
 	}

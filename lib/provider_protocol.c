@@ -273,9 +273,13 @@ static int take_outputs(struct is_provider_request *req, struct is_provider_resu
 		json_decref(observed);
 		observed = NULL;
 	}
-	out = json_is_object(static_outputs) ? json_deep_copy(static_outputs) : json_object();
-	if (req->op == IS_OP_READ && json_is_object(req->prior))
-		json_object_update(out, req->prior);
+	/* A read starts from the recorded outputs; the static ones of the
+	 * spec go over them, since the ledger keeps a secret among them as
+	 * "***" and the spec resolves it. */
+	out = req->op == IS_OP_READ && json_is_object(req->prior) ? json_deep_copy(req->prior)
+	                                                          : json_object();
+	if (json_is_object(static_outputs))
+		json_object_update(out, static_outputs);
 	if (observed) {
 		json_object_update(out, observed);
 		if (req->op == IS_OP_READ && json_is_object(req->prior))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "drift.h"
 #include "event.h"
 #include "json.h"
 #include "ndjson_thread.h"
@@ -42,6 +43,7 @@ struct node {
 	enum action action;
 	int gate, placeholder_failed, created, abandoned, timed_out;
 	int placed;                   /* its first event said where it sits */
+	int reading, read_done;       /* a read before its action (--refresh) */
 	int stage;                    /* replace: 0 deleting, 1 creating */
 	size_t pending;               /* dependencies not READY yet */
 	struct node **dependents;
@@ -335,7 +337,7 @@ static void settle_ex(struct sched *s, struct node *n, enum is_status st,
 
 			if (x->phase == P_DONE)
 				continue;
-			if (d->status == IS_ST_READY) {
+			if (d->status == IS_ST_READY || d->status == IS_ST_DRIFTED) {
 				if (--x->pending == 0 && x->phase == P_WAITING)
 					make_ready(s, x);
 				continue;
@@ -404,7 +406,7 @@ static void add_dep(struct sched *s, struct node *n, const char *id, char **skip
 	if (d == n)
 		return;
 	if (d->phase == P_DONE) {
-		if (d->status != IS_ST_READY && !*skip)
+		if (d->status != IS_ST_READY && d->status != IS_ST_DRIFTED && !*skip)
 			*skip = is_xasprintf("dependency %s is %s", d->id,
 			                     is_status_name(d->status));
 		return;
@@ -569,8 +571,33 @@ static json_t *delete_outputs_of(const char *id, void *ctx)
 	return v ? v : outputs_of(id, d->s);
 }
 
+/*
+ * --refresh: a resource planned noop or update is read first, unless its
+ * metadata.refresh is false; what the read finds decides what is done
+ * (finish_read).
+ */
+static int wants_read(struct node *n, const struct is_sched_config *cfg)
+{
+	json_t *meta;
+
+	if (!cfg->refresh || n->gate || n->read_done || !n->rec)
+		return 0;
+	if (n->action != A_NOOP && n->action != A_UPDATE)
+		return 0;
+	if (!is_sched_record_prior(n->rec))
+		return 0;
+	meta = is_sched_record_metadata(n->rec);
+	return !json_is_false(json_object_get(meta, "refresh"));
+}
+
 static void make_ready(struct sched *s, struct node *n)
 {
+	if (wants_read(n, s->cfg)) {
+		n->reading = 1;
+		n->phase = P_QUEUED;
+		heap_push(n->kq, n);
+		return;
+	}
 	if (n->gate || n->action == A_NOOP || s->cfg->dry_run) {
 		n->phase = P_QUEUED;
 		s->instant = is_xgrow(s->instant, &s->instant_cap, s->ninstant + 1,
@@ -696,14 +723,16 @@ static void call_provider(struct sched *s, struct node *n)
 {
 	json_t *extra = NULL;
 
-	n->req.op = start_op(n);
+	n->req.op = n->reading ? IS_OP_READ : start_op(n);
 	n->req.attempt = n->attempt;
 	n->req.pgid = 0;
 	n->timed_out = 0;
 	is_provider_result_init(&n->res);
 	if (n->last_error)
 		extra = json_pack("{s:s}", "retry_error", n->last_error);
-	emit(s, n, start_status(n), NULL, NULL, extra);
+	/* A read changes nothing: it has no status of its own. */
+	if (!n->reading)
+		emit(s, n, start_status(n), NULL, NULL, extra);
 	json_decref(extra);
 	n->t_attempt = uv_now(&s->loop);
 	if (n->timeout > 0) {
@@ -812,6 +841,88 @@ static double backoff(struct sched *s, struct node *n)
 	return d;
 }
 
+/*
+ * After a read that found nothing to correct: the planned action. A noop is
+ * READY with what the read saw (seen, stolen), not the recorded outputs: a
+ * secret the ledger holds as "***" is real there, for its dependents.
+ */
+static void after_read(struct sched *s, struct node *n, json_t *seen)
+{
+	if (n->action == A_NOOP) {
+		release_slot(s, n);
+		release_work(n);
+		n->outputs = seen;
+		settle(s, n, IS_ST_READY, NULL);
+		return;
+	}
+	json_decref(seen);
+	if (s->cfg->dry_run) {
+		release_slot(s, n);
+		release_work(n);
+		n->phase = P_QUEUED;
+		s->instant = is_xgrow(s->instant, &s->instant_cap, s->ninstant + 1,
+		                      sizeof(*s->instant));
+		s->instant[s->ninstant++] = n;
+		return;
+	}
+	call_provider(s, n);
+}
+
+/*
+ * A read's drift, less what metadata.ignoreChanges leaves out, is a DRIFTED
+ * event that says what differs; then the resource is corrected, created
+ * again when it is gone and updated otherwise, or, with --refresh-only,
+ * left DRIFTED. A provider that could not look (unchecked) finds nothing.
+ */
+static void finish_read(struct sched *s, struct node *n)
+{
+	json_t *meta = is_sched_record_metadata(n->rec), *drift, *extra, *seen;
+	int gone;
+
+	drift = n->res.unchecked ? NULL
+	      : is_drift_ignore(n->res.drift, json_object_get(meta, "ignoreChanges"));
+	seen = n->res.outputs;
+	n->res.outputs = NULL;
+	is_provider_result_release(&n->res);
+	n->reading = 0;
+	n->read_done = 1;
+	if (!drift) {
+		after_read(s, n, seen);
+		return;
+	}
+	json_decref(seen);
+	s->sum->drifted++;
+	gone = json_is_true(json_object_get(drift, "gone"));
+	extra = json_pack("{s:o}", "drift", drift);
+	if (s->dry)
+		json_object_set_new(extra, "dry_run", json_true());
+	if (s->cfg->dry_run) {
+		release_slot(s, n);
+		release_work(n);
+		settle_ex(s, n, IS_ST_DRIFTED, NULL, extra);
+		json_decref(extra);
+		return;
+	}
+	n->action = gone ? A_CREATE : A_UPDATE;
+	emit(s, n, IS_ST_DRIFTED, NULL, NULL, extra);
+	json_decref(extra);
+	call_provider(s, n);
+}
+
+/* A provider's secret outputs join the secrets hidden from all the run
+ * writes, before anything about the result is written. */
+static void hide_result_secrets(struct sched *s, const struct node *n)
+{
+	size_t i;
+	json_t *v;
+
+	if (!s->cfg->secrets)
+		return;
+	json_array_foreach(n->res.secrets, i, v)
+		if (json_is_string(v))
+			is_secrets_hide(s->cfg->secrets, json_string_value(v));
+}
+
 static void finish_attempt(struct sched *s, struct node *n)
 {
 	int rc = n->rc, allowed;
@@ -834,6 +945,20 @@ static void finish_attempt(struct sched *s, struct node *n)
 		is_error_set(&n->res.err, "timeout", NULL, 0, 0, "timed out after %gs",
 		             n->timeout);
 	}
+	hide_result_secrets(s, n);
+	if (rc == 0 && n->reading) {
+		finish_read(s, n);
+		return;
+	}
+	if (rc < 0 && n->req.op == IS_OP_UPDATE && n->res.err.code &&
+	    !strcmp(n->res.err.code, IS_PROVIDER_CODE_NO_UPDATE)) {
+		/* The provider cannot change it in place: delete, then create. */
+		is_provider_result_release(&n->res);
+		n->action = A_REPLACE;
+		n->stage = 0;
+		call_provider(s, n);
+		return;
+	}
 	if (rc == 0 && n->action == A_REPLACE && n->stage == 0) {
 		is_provider_result_release(&n->res);
 		n->stage = 1;
@@ -846,6 +971,7 @@ static void finish_attempt(struct sched *s, struct node *n)
 			n->res.outputs = NULL;
 		}
 		n->created = n->req.op == IS_OP_CREATE;
+		s->sum->changed++;
 		is_provider_result_release(&n->res);
 		release_slot(s, n);
 		if (n->created && s->cfg->atomic) {
@@ -965,10 +1091,11 @@ static void end_run(struct sched *s, const char *status)
 
 	if (s->ended)
 		return;
-	extra = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:I}", "resources",
+	extra = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:I}", "resources",
 	                  (int)s->sum->resources, "ready", (int)s->sum->ready, "failed",
 	                  (int)s->sum->failed, "skipped", (int)s->sum->skipped, "canceled",
 	                  (int)s->sum->canceled, "rolled_back", (int)s->sum->rolled_back,
+	                  "changed", (int)s->sum->changed, "drifted", (int)s->sum->drifted,
 	                  "elapsed_ms", (json_int_t)(uv_now(&s->loop) - s->t0));
 	if (s->stop_reason)
 		json_object_set_new(extra, "reason", json_string(s->stop_reason));

@@ -25,6 +25,9 @@ struct is_sched_config {
 	const struct is_sched_limit *limits;
 	size_t nlimits;
 	int fail_fast, atomic, dry_run;
+	/* Read resources planned noop or update before acting (finish_read in
+	 * sched.c); with dry_run too, report drift and change nothing. */
+	int refresh;
 	double grace;               /* seconds running work may take after a signal */
 	double backoff;             /* first retry delay, seconds (doubles each time) */
 	struct is_secrets *secrets; /* borrowed */
@@ -42,6 +45,8 @@ struct is_sched_config {
 struct is_sched_summary {
 	int status;                 /* 0 when everything became READY */
 	size_t resources, ready, failed, skipped, canceled, rolled_back;
+	size_t changed;             /* provider calls that made a change */
+	size_t drifted;             /* reads that found drift */
 	int input_errors, refused, interrupted, output_closed;
 };
 

@@ -16,7 +16,7 @@
 
 static const char *const field_names[IS_SCHED_NFIELDS] = {
 	"spec", "refs", "prior", "hash", "labels", "deps", "group", "members", "level",
-	"order", "depOutputs"
+	"order", "depOutputs", "metadata", "pending"
 };
 
 void is_sched_scanner_init(struct is_sched_scanner *sc)
@@ -172,6 +172,16 @@ static int after_value(struct is_json_scan *s)
 	                               : is_json_scan_value(s);
 }
 
+static int metadata_value(struct is_json_scan *s)
+{
+	struct is_sched_record *r = &scanner(s)->rec;
+
+	r->retries_set = r->retries = 0;
+	r->timeout = r->expected = 0;
+	return is_json_scan_at(s, '{') ? is_json_scan_object(s, metadata_field)
+	                               : is_json_scan_value(s);
+}
+
 static int order_value(struct is_json_scan *s)
 {
 	struct is_sched_record *r = &scanner(s)->rec;
@@ -241,10 +251,7 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 			return plain_string(s, &sc->message_at);
 		if (!is_json_scan_key_is(key, len, "metadata"))
 			break;
-		r->retries_set = r->retries = 0;
-		r->timeout = r->expected = 0;
-		return is_json_scan_at(s, '{') ? is_json_scan_object(s, metadata_field)
-		                               : is_json_scan_value(s);
+		return span(s, IS_SCHED_METADATA, metadata_value);
 	case 'o':
 		if (is_json_scan_key_is(key, len, "order"))
 			return span(s, IS_SCHED_ORDER, order_value);
@@ -252,6 +259,8 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 	case 'p':
 		if (is_json_scan_key_is(key, len, "prior"))
 			return span(s, IS_SCHED_PRIOR, NULL);
+		if (is_json_scan_key_is(key, len, "pending"))
+			return span(s, IS_SCHED_PENDING, NULL);
 		break;
 	case 'r':
 		if (is_json_scan_key_is(key, len, "refs"))
@@ -435,6 +444,8 @@ void is_sched_record_free(struct is_sched_record *rec)
 	json_decref(rec->refs);
 	json_decref(rec->prior);
 	json_decref(rec->dep_outputs);
+	json_decref(rec->metadata);
+	json_decref(rec->pending);
 	free(rec);
 }
 
@@ -471,6 +482,16 @@ json_t *is_sched_record_prior(struct is_sched_record *rec)
 json_t *is_sched_record_dep_outputs(struct is_sched_record *rec)
 {
 	return field(rec, IS_SCHED_DEP_OUTPUTS, &rec->dep_outputs);
+}
+
+json_t *is_sched_record_metadata(struct is_sched_record *rec)
+{
+	return field(rec, IS_SCHED_METADATA, &rec->metadata);
+}
+
+json_t *is_sched_record_pending(struct is_sched_record *rec)
+{
+	return field(rec, IS_SCHED_PENDING, &rec->pending);
 }
 
 void is_sched_record_add_field(struct is_sched_record *rec, enum is_sched_field f,

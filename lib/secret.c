@@ -185,19 +185,6 @@ const char *is_secrets_get(struct is_secrets *s, const char *name)
 	return is_strmap_get(&s->env, name);
 }
 
-/* memmem is a GNU extension; this is the portable few lines of it. */
-static const char *find(const char *hay, size_t n, const char *needle, size_t m)
-{
-	const char *p = hay, *end = hay + n;
-
-	while (m && (size_t)(end - p) >= m && (p = memchr(p, needle[0], (size_t)(end - p - (ptrdiff_t)m + 1))) != NULL) {
-		if (!memcmp(p, needle, m))
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
 void is_secrets_redact(const struct is_secrets *s, struct is_strbuf *sb)
 {
 	size_t i;
@@ -208,9 +195,9 @@ void is_secrets_redact(const struct is_secrets *s, struct is_strbuf *sb)
 		struct is_strbuf out = IS_STRBUF_INIT;
 		const char *p = sb->buf, *hit;
 
-		if (!find(sb->buf, sb->len, pat, plen))
+		if (!is_memfind(sb->buf, sb->len, pat, plen))
 			continue;
-		while ((hit = find(p, sb->len - (size_t)(p - sb->buf), pat, plen)) != NULL) {
+		while ((hit = is_memfind(p, sb->len - (size_t)(p - sb->buf), pat, plen)) != NULL) {
 			is_strbuf_add(&out, p, (size_t)(hit - p));
 			is_strbuf_add(&out, "***", 3);
 			p = hit + plen;

@@ -97,3 +97,17 @@ char *is_strbuf_detach(struct is_strbuf *sb, size_t *len)
 	sb->len = sb->cap = 0;
 	return out;
 }
+
+/* memmem is a GNU extension; this is the portable few lines of it. */
+const char *is_memfind(const char *hay, size_t n, const char *needle, size_t m)
+{
+	const char *p = hay, *end = hay + n;
+
+	while (m && (size_t)(end - p) >= m &&
+	       (p = memchr(p, needle[0], (size_t)(end - p - (ptrdiff_t)m + 1))) != NULL) {
+		if (!memcmp(p, needle, m))
+			return p;
+		p++;
+	}
+	return NULL;
+}

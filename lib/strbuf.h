@@ -31,4 +31,7 @@ void is_strbuf_addf(struct is_strbuf *sb, const char *fmt, ...)
 /* Hands the buffer to the caller (who frees it) and resets sb. */
 char *is_strbuf_detach(struct is_strbuf *sb, size_t *len);
 
+/* The first needle[0..m) in hay[0..n), or NULL (memmem, which is GNU's). */
+const char *is_memfind(const char *hay, size_t n, const char *needle, size_t m);
+
 #endif

@@ -183,6 +183,26 @@ static void apply_run(struct is_stream_model *m, const json_t *rec, int64_t at,
 		r->start_ms = at - r->elapsed_ms;
 }
 
+/* What a DRIFTED event's drift names, for people: "gone", or "drifted:"
+ * and the outputs that differ. */
+static char *drift_text(const json_t *drift)
+{
+	struct is_strbuf sb = IS_STRBUF_INIT;
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(drift))
+		return NULL;
+	if (json_is_true(json_object_get(drift, "gone")))
+		return is_xstrdup("gone");
+	is_strbuf_adds(&sb, "drifted:");
+	json_object_foreach((json_t *)drift, key, v) {
+		is_strbuf_addch(&sb, ' ');
+		is_strbuf_adds(&sb, key);
+	}
+	return is_strbuf_detach(&sb, NULL);
+}
+
 static void apply_event(struct is_stream_model *m, const json_t *rec, int64_t at,
                         struct is_stream_change *ch)
 {
@@ -218,6 +238,8 @@ static void apply_event(struct is_stream_model *m, const json_t *rec, int64_t at
 	r->rollback = json_is_true(json_object_get(rec, "rollback"));
 	free(r->error);
 	r->error = dup_field(rec, "error");
+	if (!r->error && st == IS_ST_DRIFTED)
+		r->error = drift_text(json_object_get(rec, "drift"));
 	if (json_is_true(json_object_get(rec, "dry_run")))
 		run->dry_run = 1;
 }

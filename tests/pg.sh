@@ -54,3 +54,12 @@ pg_start() {
 	IS_TEST_PG_URL="postgresql:///postgres?host=$PG_SOCK&port=5432&user=postgres"
 	export PGHOST PGPORT PGUSER PGDATABASE IS_TEST_PG_URL
 }
+
+# pg_passwords: from now on every role but the superuser "postgres" logs in
+# over the socket with its password (SCRAM), so a test can tell a working
+# password from a wrong one.
+pg_passwords() {
+	pg_as sh -c "printf '%s\n' 'local all postgres trust' 'local all all scram-sha-256' >'$PG_DATA/pg_hba.conf'"
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null 2>&1
+	sleep 0.1
+}

@@ -1,8 +1,18 @@
 # Docs that run: every command shown in the README's console blocks runs and
 # prints what the README says it prints; every "$ " line of a man page's
 # EXAMPLES section runs and exits 0. Both run in a scratch folder that sees
-# the repository's share/ folder, as a user in a clone would.
+# the repository's share/ folder, as a user in a clone would, with a
+# PostgreSQL server of their own.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/pg.sh"
+
+# The PostgreSQL walk-through runs against a private server, as a reader's
+# would against theirs: its admin URL is the secret PG_ADMIN_URL, and other
+# roles log in with their passwords.
+pg_start
+pg_passwords
+IS_SECRET_PG_ADMIN_URL=$IS_TEST_PG_URL
+export IS_SECRET_PG_ADMIN_URL
 
 ln -s "$TOP/share" share
 ln -s "$TOP/tests" tests

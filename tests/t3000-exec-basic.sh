@@ -28,12 +28,13 @@ max_running() {
 			else . end) | .max' "$1"
 }
 
-# The PostgreSQL stack, whose kinds have no provider yet: the Noop and
-# Command resources run, the Postgres kinds fail and what needs them is
-# skipped, with a reason. What it makes goes into the test's folder.
+# The PostgreSQL stack, with no server to talk to: the Noop and Command
+# resources run, the Postgres kinds fail and what needs them is skipped,
+# with a reason. What it makes goes into the test's folder.
 IS_DEMO_DIR=$T/demo
-export IS_DEMO_DIR
-is-parse "$TOP/share/stacks/postgres" | is-graph >plan.ndjson
+PGURL="postgresql:///postgres?host=$T/no-server&connect_timeout=1"
+export IS_DEMO_DIR PGURL
+is-parse "$TOP/tests/stacks/postgres-down" | is-graph >plan.ndjson
 run_rc rc is-exec plan.ndjson >ev.ndjson 2>err
 [ "$rc" = 1 ] && ok "postgres stack: exit 1 when something failed" || fail "postgres stack exit" "rc=$rc"
 jq_check "postgres stack: a run start and a run end record" ev.ndjson \
@@ -130,7 +131,7 @@ jq_check "an error diagnostic: nothing runs" ev.ndjson \
 	'(map(select(.type == "event" and (.status == "CREATING" or .status == "READY"))) | length) == 0
 	 and any(.type == "diagnostic") and .[-1].status == "FAILED"'
 grep -q "refusing to run" "$T/.err" && ok "an error diagnostic: a clear message" || fail "refusal message"
-is-parse "$TOP/share/stacks/postgres" "$TOP/tests/bad" 2>/dev/null | is-graph 2>/dev/null >pb.ndjson || true
+is-parse "$TOP/tests/stacks/postgres-down" "$TOP/tests/bad" 2>/dev/null | is-graph 2>/dev/null >pb.ndjson || true
 [ -s pb.ndjson ] || printf '%s\n' '{"type":"diagnostic","v":1,"severity":"error","code":"invalid-input","message":"x"}' >pb.ndjson
 expect_rc "is-parse errors upstream: exit 1" 1 is-exec pb.ndjson
 

@@ -349,7 +349,7 @@ static void crud(const char *base)
 	CHECK(call(IS_OP_CREATE, spec_f("{\"url\": \"%s/posts\", \"method\": \"GET\", "
 	      "\"expectStatus\": 200}", base), NULL, 0, &r) == 0 &&
 	      out_int(&r, "status") == 200 && json_object_size(r.outputs) == 1,
-	      "json-server: the simple form of share/stacks/postgres (%s)", msg(&r));
+	      "json-server: the simple form, a health check (%s)", msg(&r));
 	result_release(&r);
 	json_decref(prior);
 }
