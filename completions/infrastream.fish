@@ -27,7 +27,7 @@ complete -c is-graph -l layers -d 'print the topological layers (-f layers)'
 complete -c is-graph -l help -s h -d 'show this help and exit'
 complete -c is-graph -l version -d 'show the version and exit'
 complete -c is-ledger -f
-complete -c is-ledger -n '__fish_use_subcommand' -l db -r -F -d 'the ledger database (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)'
+complete -c is-ledger -n '__fish_use_subcommand' -l db -r -F -d 'the ledger: a SQLite file or a postgres:// URI (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)'
 complete -c is-ledger -n '__fish_use_subcommand' -l help -s h -d 'show this help and exit'
 complete -c is-ledger -n '__fish_use_subcommand' -l version -d 'show the version and exit'
 complete -c is-ledger -n '__fish_use_subcommand' -a record -d 'store run and event records from stdin, pass them on once durable'

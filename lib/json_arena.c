@@ -34,6 +34,8 @@ static struct {
 	int installed, open;
 	struct chunk *chunks;
 	size_t n, cap, current;
+	char *next, *end;       /* the free part of chunks[current], or NULL; its
+	                         * used is brought up to date by the slow path */
 } arena;
 
 static int in_arena(const void *p)
@@ -73,17 +75,34 @@ static struct chunk *chunk_with_room(size_t need)
 	return add_chunk(need > CHUNK ? need : CHUNK);
 }
 
-static void *arena_malloc(size_t size)
+static void *arena_malloc_slow(size_t size, size_t need)
 {
-	size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	struct chunk *c;
 	void *p;
 
 	if (!arena.open)
 		return malloc(size);
-	c = chunk_with_room(need ? need : ALIGN);
+	if (arena.next)    /* the bumps since the last slow call */
+		arena.chunks[arena.current].used =
+			(size_t)(arena.next - arena.chunks[arena.current].base);
+	c = chunk_with_room(need);
 	p = c->base + c->used;
-	c->used += need ? need : ALIGN;
+	c->used += need;
+	arena.next = c->base + c->used;
+	arena.end = c->base + c->size;
+	UNPOISON(p, size);
+	return p;
+}
+
+/* Every value jansson makes comes here: the common case is a pointer bump. */
+static void *arena_malloc(size_t size)
+{
+	size_t need = size ? (size + ALIGN - 1) & ~(size_t)(ALIGN - 1) : ALIGN;
+	char *p = arena.next;
+
+	if (!arena.open || !p || (size_t)(arena.end - p) < need)
+		return arena_malloc_slow(size, need);
+	arena.next = p + need;
 	UNPOISON(p, size);
 	return p;
 }
@@ -129,6 +148,7 @@ void is_json_arena_drop(void)
 	}
 	arena.n = kept;
 	arena.current = 0;
+	arena.next = arena.end = NULL;
 }
 
 void is_json_arena_uninstall(void)

@@ -438,8 +438,8 @@ int is_ledger_cmd_verify(struct is_ledger *lg, int argc, char **argv)
 		return code;
 	if (i < argc)
 		return is_cli_usage_error(cmd, "no operands, please");
-	if (access(lg->path, F_OK) < 0) {
-		fprintf(stderr, "is-ledger: verify: %s: no ledger there\n", lg->path);
+	if (!is_db_target_is_uri(lg->path) && access(lg->path, F_OK) < 0) {
+		fprintf(stderr, "is-ledger: verify: %s: no ledger there\n", lg->name);
 		return IS_EXIT_FAILURE;
 	}
 	if (is_ledger_open(lg, &err) < 0)

@@ -28,18 +28,18 @@ static const struct is_table_col search_cols[] = {
 
 /*
  * PostgreSQL: the GIN index on ledger_fts() (ledger_schema_postgres.c) holds
- * the words as FTS5's tokenizer cuts them; a word of TEXT becomes the phrase
- * of its pieces ('noop' <-> 'web'), and --raw TEXT is a tsquery
- * (to_tsquery('simple', TEXT): & | ! <-> and word:* for a prefix). The rank
- * is minus ts_rank, lower is better as with bm25, but not bm25's numbers.
+ * the words as FTS5's tokenizer cuts them. The query is a tsquery made here:
+ * a word of TEXT becomes the phrase of its pieces ('noop' <-> 'web'), and
+ * --raw TEXT, FTS5's syntax, is translated (AND OR NOT, parentheses,
+ * "phrases", prefix*; NEAR and column filters are refused). The rank is
+ * minus ts_rank: lower is better as with bm25, but not bm25's numbers.
  */
 static const char sql_postgres[] =
 	"SELECT " IS_LEDGER_STATE_COLUMNS ", -ts_rank(ledger_fts(s.resource, s.kind,"
 	"  s.labels, s.spec), m.q),"
 	" s.deleted = 0 AND s.seq = (SELECT t.seq FROM states t"
 	"  WHERE t.resource = s.resource ORDER BY t.at DESC, t.seq DESC LIMIT 1)"
-	" FROM (SELECT CASE WHEN ?2 = 1 THEN to_tsquery('simple', ?1)"
-	"  ELSE CAST(?1 AS tsquery) END AS q) m"
+	" FROM (SELECT CAST(?1 AS tsquery) AS q) m"
 	" JOIN states s ON ledger_fts(s.resource, s.kind, s.labels, s.spec) @@ m.q"
 	" ORDER BY s.resource, s.at DESC, s.seq DESC";
 
@@ -49,33 +49,120 @@ static int token_byte(char c)
 	       (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Each word as a tsquery phrase of its tokens, lowercased; words joined by &. */
+/* The phrase of the tokens of [p, end), lowercased; prefix: the last one is
+ * a prefix. Nothing when it has no token. */
+static void phrase_postgres(const char *p, const char *end, int prefix,
+                            struct is_strbuf *sb)
+{
+	int tokens = 0;
+
+	while (p < end) {
+		if (!token_byte(*p)) {
+			p++;
+			continue;
+		}
+		if (tokens++)
+			is_strbuf_adds(sb, " <-> ");
+		is_strbuf_addch(sb, '\'');
+		for (; p < end && token_byte(*p); p++)
+			is_strbuf_addch(sb, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+		is_strbuf_addch(sb, '\'');
+	}
+	if (prefix && tokens)
+		is_strbuf_adds(sb, ":*");
+}
+
+static int space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Each whitespace-separated word as a phrase; words joined by &. */
 static void phrases_postgres(const char *text, struct is_strbuf *sb)
 {
-	const char *p = text;
+	const char *p = text, *start;
+	size_t before;
 
 	while (*p) {
-		int tokens = 0;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n')
+		while (space(*p))
 			p++;
-		if (!*p)
-			break;
-		for (; *p && *p != ' ' && *p != '\t' && *p != '\n'; ) {
-			if (!token_byte(*p)) {
-				p++;
+		for (start = p; *p && !space(*p); p++)
+			;
+		before = sb->len;
+		if (before)
+			is_strbuf_adds(sb, " & ");
+		phrase_postgres(start, p, 0, sb);
+		if (sb->len == before + (before ? 3 : 0))
+			sb->len = before;   /* a word of punctuation only */
+	}
+	if (sb->buf)
+		sb->buf[sb->len] = '\0';
+}
+
+/* FTS5's query syntax as a tsquery; -1 with msg set when it is not valid. */
+static int raw_postgres(const char *text, struct is_strbuf *sb, const char **msg)
+{
+	const char *p = text, *start;
+	int operand = 0, depth = 0;
+
+	while (*p) {
+		if (space(*p)) {
+			p++;
+			continue;
+		}
+		if (*p == ')') {
+			if (!operand || --depth < 0)
+				return *msg = "unbalanced ')'", -1;
+			is_strbuf_addch(sb, *p++);
+			continue;
+		}
+		for (start = p; *p && !space(*p) && *p != '(' && *p != ')' && *p != '"'; p++)
+			;
+		if (p > start && operand) {
+			size_t n = (size_t)(p - start);
+
+			if (n == 2 && !strncmp(start, "OR", 2))
+				is_strbuf_adds(sb, " | ");
+			else if (n == 3 && !strncmp(start, "AND", 3))
+				is_strbuf_adds(sb, " & ");
+			else if (n == 3 && !strncmp(start, "NOT", 3))
+				is_strbuf_adds(sb, " & !");
+			else
+				p = start;   /* an operand: an implicit AND */
+			if (p != start) {
+				operand = 0;
 				continue;
 			}
-			if (tokens++)
-				is_strbuf_adds(sb, " <-> ");
-			else if (sb->len)
-				is_strbuf_adds(sb, " & ");
-			is_strbuf_addch(sb, '\'');
-			for (; token_byte(*p); p++)
-				is_strbuf_addch(sb, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
-			is_strbuf_addch(sb, '\'');
 		}
+		if (operand)
+			is_strbuf_adds(sb, " & ");
+		p = start;
+		if (*p == '(') {
+			is_strbuf_addch(sb, *p++);
+			depth++;
+			continue;
+		}
+		if (*p == '"') {
+			const char *close = strchr(p + 1, '"');
+
+			if (!close)
+				return *msg = "unterminated string", -1;
+			phrase_postgres(p + 1, close, close[1] == '*', sb);
+			p = close + 1 + (close[1] == '*');
+		} else {
+			for (start = p; *p && !space(*p) && *p != '(' && *p != ')'; p++)
+				;
+			if ((size_t)(p - start) == 4 && !strncmp(start, "NEAR", 4))
+				return *msg = "NEAR is not supported on PostgreSQL", -1;
+			if (memchr(start, ':', (size_t)(p - start)))
+				return *msg = "column filters are not supported on PostgreSQL", -1;
+			phrase_postgres(start, p - (p[-1] == '*'), p[-1] == '*', sb);
+		}
+		operand = 1;
 	}
+	if (!operand || depth)
+		return *msg = "incomplete query", -1;
+	return 0;
 }
 
 /* Each whitespace-separated word as an FTS5 string ("" doubles a quote). */
@@ -157,17 +244,23 @@ int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
 	struct hit *hits = NULL;
 	struct is_db_stmt *st;
 	size_t n = 0, i;
+	const char *bad = NULL;
 	int rc = 0, pg;
 
 	if (is_ledger_open(q->lg, err) < 0)
 		return -1;
 	pg = is_db_backend(q->lg->db) == IS_DB_POSTGRES;
 	is_strbuf_init(&match, 64);
-	if (q->raw)
-		is_strbuf_adds(&match, q->operand);
-	else if (pg)
+	if (pg && q->raw && raw_postgres(q->operand, &match, &bad) < 0) {
+		is_strbuf_release(&match);
+		return is_error_set(err, "ledger-search", NULL, 0, 0,
+		                    "cannot search for '%s': %s", q->operand, bad);
+	}
+	if (pg && !q->raw)
 		phrases_postgres(q->operand, &match);
-	else
+	else if (!pg && q->raw)
+		is_strbuf_adds(&match, q->operand);
+	else if (!pg)
 		phrases(q->operand, &match);
 	if (!match.len) {
 		is_strbuf_release(&match);
@@ -180,8 +273,6 @@ int is_ledger_search(const struct is_ledger_query *q, struct is_error *err)
 		return -1;
 	}
 	is_db_bind_text(st, 1, match.buf, match.len);
-	if (pg)
-		is_db_bind_int64(st, 2, q->raw);
 	rc = collect(q, st, &hits, &n, err);
 	is_db_finalize(st);
 	is_ledger_query_end(q);

@@ -18,6 +18,12 @@ static const char *const metadata_keys[] = {
 };
 enum { MAX_NAME = 253, MAX_KIND = 63 };
 
+/*
+ * Strings are made with json_string_nocheck: their text comes from the YAML,
+ * which libyaml has already checked is UTF-8 (jansson checking it again was
+ * 3% of is-parse). Only the file name, from the file system, is checked.
+ */
+
 /* A step of the walk; the JSON pointer is only spelled out when a ref needs it. */
 struct path_step {
 	const struct path_step *parent;
@@ -144,13 +150,13 @@ static json_t *label_text(const json_t *v)
 	if (json_is_integer(v))
 		return json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	if (json_is_boolean(v))
-		return json_string(json_is_true(v) ? "true" : "false");
+		return json_string_nocheck(json_is_true(v) ? "true" : "false");
 	if (json_is_real(v)) {
 		struct is_strbuf sb = IS_STRBUF_INIT;
 		json_t *s;
 
 		is_json_dump(&sb, v, 0);
-		s = json_string(sb.buf);
+		s = json_string_nocheck(sb.buf);
 		is_strbuf_release(&sb);
 		return s;
 	}
@@ -347,7 +353,7 @@ static json_t *pointer_of(const struct path_step *step)
 	json_t *text;
 
 	spell_pointer(&sb, step);
-	text = json_string(sb.buf);
+	text = json_string_nocheck(sb.buf);
 	is_strbuf_release(&sb);
 	return text;
 }
@@ -367,12 +373,12 @@ static void record_refs(struct build *b, const struct is_ref_list *l, size_t len
 			continue;
 		entry = json_object();
 		json_object_set_new_nocheck(entry, "path", pointer_of(b->at));
-		json_object_set_new_nocheck(entry, "ref", json_string(r->text));
+		json_object_set_new_nocheck(entry, "ref", json_string_nocheck(r->text));
 		if (r->kind == IS_REF_SECRET) {
-			json_object_set_new_nocheck(entry, "secret", json_string(r->target));
+			json_object_set_new_nocheck(entry, "secret", json_string_nocheck(r->target));
 		} else {
 			json_object_set_new_nocheck(entry, "id", json_null());
-			json_object_set_new_nocheck(entry, "output", json_string(r->pointer));
+			json_object_set_new_nocheck(entry, "output", json_string_nocheck(r->pointer));
 			add_edge(b->m, r->target, line, col, (long)json_array_size(b->refs));
 		}
 		json_object_set_new_nocheck(entry, "whole", json_boolean(is_ref_whole(l, len)));
@@ -592,7 +598,7 @@ static void hash_desired(json_t *rec, json_t *spec, json_t *extra, int foreign)
 
 		is_json_hash(all, hash);
 		json_decref(all);
-		json_object_set_new_nocheck(rec, "hash", json_string(hash));
+		json_object_set_new_nocheck(rec, "hash", json_string_nocheck(hash));
 	}
 	/* Otherwise is_record_write hashes spec as it writes it. */
 	(void)spec;
@@ -609,14 +615,14 @@ static void assemble(struct build *b, const json_t *root, const json_t *meta,
 		json_decref(extra);
 		extra = NULL;
 	}
-	json_object_set_new_nocheck(rec, "type", json_string(is_group ? "group" : "resource"));
+	json_object_set_new_nocheck(rec, "type", json_string_nocheck(is_group ? "group" : "resource"));
 	json_object_set_new_nocheck(rec, "v", json_integer(1));
-	json_object_set_new_nocheck(rec, "id", json_string(b->m->id));
-	json_object_set_new_nocheck(rec, "kind", json_string(kind));
-	json_object_set_new_nocheck(rec, "name", json_string(name));
-	json_object_set_new_nocheck(rec, "apiVersion", json_string(api));
+	json_object_set_new_nocheck(rec, "id", json_string_nocheck(b->m->id));
+	json_object_set_new_nocheck(rec, "kind", json_string_nocheck(kind));
+	json_object_set_new_nocheck(rec, "name", json_string_nocheck(name));
+	json_object_set_new_nocheck(rec, "apiVersion", json_string_nocheck(api));
 	json_object_set_new_nocheck(rec, "labels", build_labels(b, meta));
-	json_object_set_new_nocheck(rec, "group", b->m->group ? json_string(b->m->group) : json_null());
+	json_object_set_new_nocheck(rec, "group", b->m->group ? json_string_nocheck(b->m->group) : json_null());
 	json_object_set_new_nocheck(rec, "metadata", extra_metadata(meta));
 	json_object_set(rec, "spec", spec);
 	if (extra)

@@ -4,12 +4,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "idindex.h"
 #include "json_arena.h"
 #include "manifest.h"
 #include "parse.h"
 #include "select.h"
 #include "strmap.h"
-#include "strpool.h"
 #include "suggest.h"
 #include "xalloc.h"
 #include "yaml_doc.h"
@@ -41,11 +41,7 @@ struct is_parse {
 	void *emit_ctx;
 	const struct is_selector *selector;
 	struct is_strmap files;      /* interned file names */
-	struct is_strpool pool;      /* the text of every id, for the two maps below */
-	struct is_strmap ids;        /* id -> 1 + its index in places */
-	struct place *places;        /* where each id was defined */
-	size_t n_places, cap_places;
-	struct is_strmap names;      /* bare name -> id (in pool), or AMBIGUOUS */
+	struct is_idindex index;     /* every id, where it was defined, bare names */
 	struct is_strmap uses;       /* bare name -> struct name_use */
 	struct is_manifest **waiting;    /* in arrival order; NULL once emitted */
 	size_t n_waiting, cap_waiting;
@@ -62,9 +58,6 @@ struct wait_list {
 	size_t n, cap;
 };
 
-static char ambiguous_marker;
-#define AMBIGUOUS ((void *)&ambiguous_marker)
-
 struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ctx,
                               const struct is_selector *selector)
 {
@@ -75,8 +68,7 @@ struct is_parse *is_parse_new(struct is_diag *diag, is_parse_emit emit, void *ct
 	p->emit_ctx = ctx;
 	p->selector = selector;
 	is_strmap_init(&p->files);
-	is_strmap_init_borrowing(&p->ids);
-	is_strmap_init_borrowing(&p->names);
+	is_idindex_init(&p->index);
 	is_strmap_init(&p->uses);
 	is_strmap_init(&p->wanted);
 	if (selector)
@@ -91,7 +83,7 @@ static void free_values(struct is_strmap *m, void (*release)(void *))
 	void *value;
 
 	while (is_strmap_next(m, &i, &key, &value))
-		if (value && value != AMBIGUOUS)
+		if (value)
 			release(value);
 	is_strmap_release(m);
 }
@@ -118,10 +110,7 @@ void is_parse_free(struct is_parse *p)
 
 	if (!p)
 		return;
-	is_strmap_release(&p->ids);
-	is_strmap_release(&p->names);
-	free(p->places);
-	is_strpool_release(&p->pool);
+	is_idindex_release(&p->index);
 	free_values(&p->uses, free_use);
 	free_values(&p->wanted, free_wait_list);
 	is_strmap_release(&p->files);
@@ -187,7 +176,7 @@ static const char *closest_id(const struct is_parse *p, const char *want,
 	const char *key, *best = NULL;
 	int bare = !strchr(want, '/');
 
-	while (is_strmap_next(&p->ids, &i, &key, NULL)) {
+	while ((key = is_idindex_next(&p->index, &i))) {
 		const char *slash = strchr(key, '/');
 		const char *against = bare && slash ? slash + 1 : key;
 		size_t d;
@@ -251,22 +240,22 @@ static char *resolve_target(struct is_parse *p, const struct is_manifest *m,
 {
 	struct place at = { intern_file(p, json_string_value(json_object_get(
 		json_object_get(m->record, "source"), "file"))), e->line, e->col };
-	void *named;
+	const char *named;
 
 	if (!strncmp(e->target, "group:", 6)) {
 		char *id = is_xasprintf("MetaGroup/%s", e->target + 6);
 
-		if (!is_strmap_get(&p->ids, id))
+		if (!is_idindex_find(&p->index, id, NULL))
 			add_check(p, id, m->id, &at, CHECK_GROUP);
 		return id;
 	}
 	if (strchr(e->target, '/')) {
-		if (!is_strmap_get(&p->ids, e->target))
+		if (!is_idindex_find(&p->index, e->target, NULL))
 			add_check(p, e->target, m->id, &at, CHECK_REF);
 		return is_xstrdup(e->target);
 	}
-	named = is_strmap_get(&p->names, e->target);
-	if (named == AMBIGUOUS) {
+	named = is_idindex_name(&p->index, e->target);
+	if (named == is_idindex_ambiguous) {
 		report_ambiguous(p, e->target, m->id, &at);
 		return NULL;
 	}
@@ -291,7 +280,7 @@ static json_t *sorted_unique(char **ids, size_t n)
 	qsort(ids, n, sizeof(*ids), compare_strings);
 	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(ids[i], ids[i - 1]))
-			json_array_append_new(out, json_string(ids[i]));
+			json_array_append_new(out, json_string_nocheck(ids[i]));
 	return out;
 }
 
@@ -307,7 +296,7 @@ static const char *blocking_name(const struct is_parse *p, const struct is_manif
 
 	for (i = 0; i < m->n_edges; i++)
 		if (is_bare_name(m->edges[i].target) &&
-		    !is_strmap_get(&p->names, m->edges[i].target))
+		    !is_idindex_name(&p->index, m->edges[i].target))
 			return m->edges[i].target;
 	return NULL;
 }
@@ -334,7 +323,7 @@ static const char *try_finish(struct is_parse *p, struct is_manifest *m, int fin
 			continue;
 		if (m->edges[i].ref_index >= 0)
 			json_object_set_new(json_array_get(refs, (size_t)m->edges[i].ref_index),
-			                    "id", json_string(id));
+			                    "id", json_string_nocheck(id));
 		ids[n++] = id;
 	}
 	/* A record with errors is never emitted: a later stage must not act on it. */
@@ -387,43 +376,34 @@ static void wake_waiting(struct is_parse *p, const char *name)
 /* id is the pooled copy: the name is its part after the first '/'. */
 static void register_name(struct is_parse *p, const struct is_manifest *m, const char *id)
 {
-	const char *name = strchr(id, '/') + 1;
-	void *named = is_strmap_get(&p->names, name);
-	struct name_use *use = is_strmap_get(&p->uses, name);
+	struct name_use *use;
 
-	if (!named) {
-		is_strmap_put(&p->names, name, (void *)id);
+	switch (is_idindex_add_name(&p->index, id)) {
+	case 0:
 		wake_waiting(p, m->name);
-		return;
-	}
-	if (named != AMBIGUOUS) {
-		is_strmap_put(&p->names, name, AMBIGUOUS);
+		break;
+	case 1:
 		/* A use resolved before the second resource of that name appeared. */
+		use = is_strmap_get(&p->uses, strchr(id, '/') + 1);
 		if (use)
 			report_ambiguous(p, m->name, NULL, &use->at);
+		break;
 	}
 }
 
 static int register_id(struct is_parse *p, const struct is_manifest *m, const char *file)
 {
-	size_t at = (size_t)is_strmap_get(&p->ids, m->id);
-	struct place *k;
-	const char *id;
+	struct is_idplace at = { intern_file(p, file), (unsigned long)m->line,
+	                         (unsigned long)m->col };
+	const char *id = is_idindex_add(&p->index, m->id, &at);
 
-	if (at) {
-		k = &p->places[at - 1];
+	if (!id) {
+		is_idindex_find(&p->index, m->id, &at);
 		is_diag_error(p->diag, "duplicate-id", file, m->line, m->col, m->id,
-		              "duplicate id '%s': also defined at %s:%ld:%ld (names are "
-		              "unique per kind)", m->id, k->file, k->line, k->col);
+		              "duplicate id '%s': also defined at %s:%lu:%lu (names are "
+		              "unique per kind)", m->id, at.file, at.line, at.col);
 		return -1;
 	}
-	p->places = is_xgrow(p->places, &p->cap_places, p->n_places + 1, sizeof(*p->places));
-	k = &p->places[p->n_places++];
-	k->file = intern_file(p, file);
-	k->line = m->line;
-	k->col = m->col;
-	id = is_strpool_add(&p->pool, m->id);
-	is_strmap_put(&p->ids, id, (void *)p->n_places);
 	register_name(p, m, id);
 	return 0;
 }
@@ -464,7 +444,7 @@ static void take_document(struct is_parse *p, const struct is_yaml_doc *doc,
 		char *gid = is_xasprintf("MetaGroup/%s", m.group);
 		struct place at = { intern_file(p, file), m.group_line, m.group_col };
 
-		if (!is_strmap_get(&p->ids, gid))
+		if (!is_idindex_find(&p->index, gid, NULL))
 			add_check(p, gid, m.id, &at, CHECK_GROUP);
 		free(gid);
 	}
@@ -626,7 +606,7 @@ static void run_checks(struct is_parse *p)
 	for (i = 0; i < p->n_checks; i++) {
 		struct check *c = &p->checks[i];
 
-		if (is_strmap_get(&p->ids, c->id))
+		if (is_idindex_find(&p->index, c->id, NULL))
 			continue;
 		if (c->what == CHECK_GROUP)
 			report_unknown(p, "MetaGroup", c->id + 10, c->from, &c->at);

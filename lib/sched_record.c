@@ -146,6 +146,8 @@ static int span(struct is_json_scan *s, enum is_sched_field f,
 		return 0;
 	r->at[f].at = (long)(start - r->text);
 	r->at[f].len = (size_t)(s->p - start);
+	/* Checked here, on the reading thread, so the loop only copies it. */
+	r->at[f].canonical = is_json_scan_canonical(start, r->at[f].len);
 	return 1;
 }
 
@@ -509,10 +511,11 @@ void is_sched_record_add_field(struct is_sched_record *rec, enum is_sched_field 
 			return;
 		v = NULL;
 	}
-	is_strbuf_addch(sb, ',');
-	is_json_dump_string(sb, field_names[f], strlen(field_names[f]));
-	is_strbuf_addch(sb, ':');
-	if (!v && is_json_scan_canonical(text, sp->len)) {
+	/* The names are plain words: quoted as they are. */
+	is_strbuf_add(sb, ",\"", 2);
+	is_strbuf_adds(sb, field_names[f]);
+	is_strbuf_add(sb, "\":", 2);
+	if (!v && sp->canonical) {
 		is_strbuf_add(sb, text, sp->len);
 		return;
 	}

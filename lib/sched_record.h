@@ -31,6 +31,7 @@ enum is_sched_field {
 struct is_sched_span {
 	long at;                      /* offset in the text, -1 when absent */
 	size_t len;
+	int canonical;                /* the text is what is_json_dump would write */
 };
 
 struct is_sched_record {

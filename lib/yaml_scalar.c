@@ -69,7 +69,7 @@ static json_t *integer_value(const char *text, int base, const char *digits)
 	errno = 0;
 	v = strtoll(digits, &end, base);
 	if (errno == ERANGE)
-		return json_string(text);
+		return json_string_nocheck(text);
 	if (base != 10 && text[0] == '-')
 		v = -v;
 	return json_integer(v);
@@ -88,7 +88,7 @@ static json_t *number_value(const char *s)
 		double d = strtod(s, NULL);
 
 		/* JSON has no infinity: an overflowing literal keeps its text. */
-		return isfinite(d) ? json_real(d) : json_string(s);
+		return isfinite(d) ? json_real(d) : json_string_nocheck(s);
 	}
 	return NULL;
 }
@@ -111,7 +111,7 @@ static json_t *float_value(const char *s)
 	double d;
 
 	if (is_one_of(s, specials))
-		return json_string(s);
+		return json_string_nocheck(s);
 	v = number_value(s);
 	if (!v || json_is_real(v))
 		return v;
@@ -122,7 +122,7 @@ static json_t *float_value(const char *s)
 	} else {
 		return v;              /* a hex or octal literal beyond 64 bits */
 	}
-	r = isfinite(d) ? json_real(d) : json_string(s);
+	r = isfinite(d) ? json_real(d) : json_string_nocheck(s);
 	json_decref(v);
 	return r;
 }
@@ -159,7 +159,7 @@ static json_t *untagged_plain(const char *s)
 	if (is_one_of(s, falses))
 		return json_false();
 	if (is_one_of(s, specials))
-		return json_string(s);
+		return json_string_nocheck(s);
 	if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.') {
 		n = number_value(s);
 		if (n)
@@ -180,7 +180,7 @@ json_t *is_yaml_scalar(const char *text, int plain, const char *tag)
 		 */
 		if (strcmp(t, "null") && strcmp(t, "bool") && strcmp(t, "int") &&
 		    strcmp(t, "float"))
-			return json_string(text);
+			return json_string_nocheck(text);
 		if (!strcmp(t, "null") && is_one_of(text, nulls))
 			return json_null();
 		if (!strcmp(t, "bool"))
@@ -201,6 +201,6 @@ json_t *is_yaml_scalar(const char *text, int plain, const char *tag)
 	}
 	/* "!" is the non-specific tag: the scalar is a string. */
 	if (!plain || (tag && !strcmp(tag, "!")))
-		return json_string(text);
+		return json_string_nocheck(text);
 	return untagged_plain(text);
 }

@@ -12,11 +12,13 @@ export IS_LEDGER
 # apply N STACK: plan against the ledger's state, run, record; fails when
 # the run did not succeed.
 apply() {
-	is-ledger state >"prior$1.ndjson" &&
-		is-parse "$2" 2>"parse$1.err" | is-graph --prior "prior$1.ndjson" 2>"graph$1.err" |
-		is-exec 2>"exec$1.err" | tee "run$1.ndjson" | is-ledger record >/dev/null 2>"ledger$1.err" &&
+	n=$1 stack=$2
+	shift 2
+	is-ledger state >"prior$n.ndjson" &&
+		is-parse "$stack" 2>"parse$n.err" | is-graph --prior "prior$n.ndjson" 2>"graph$n.err" |
+		is-exec "$@" 2>"exec$n.err" | tee "run$n.ndjson" | is-ledger record >/dev/null 2>"ledger$n.err" &&
 		jq -e -s 'map(select(.type == "run" and .phase == "end"))[0].status == "SUCCEEDED"' \
-			"run$1.ndjson" >/dev/null
+			"run$n.ndjson" >/dev/null
 }
 q() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
@@ -126,6 +128,16 @@ run_rc rc env IS_SECRET_ODD_PW="p'w\"; --" sh -c 'is-parse odd.yaml | is-graph |
 	ok "the given passwords, quotes and all, log in" || fail "the given passwords, quotes and all, log in"
 grep -qF "p'w" odd.ndjson && fail "a password from a secret stays out of the records" ||
 	ok "a password from a secret stays out of the records"
+
+# A role dropped by hand: is-exec --refresh finds it gone and makes it
+# again, with a new generated password.
+q "DROP ROLE checkout"
+run_rc rc apply 1r app --refresh
+jq_check "--refresh: the role dropped by hand is DRIFTED gone, then created" run1r.ndjson \
+	'[.[] | select(.id == "PostgresRole/checkout" and .status != "PENDING") | [.status, .drift]] ==
+	 [["DRIFTED", {gone: true}], ["CREATING", null], ["READY", null]]'
+[ "$(q "SELECT count(*) FROM pg_roles WHERE rolname = 'checkout'")" = 1 ] &&
+	ok "--refresh: the role exists again" || fail "--refresh: the role exists again" "$(cat exec1r.err)"
 
 # Delete: a role that owns something is refused with the reason, then
 # dropped once it owns nothing.

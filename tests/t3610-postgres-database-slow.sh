@@ -11,11 +11,13 @@ IS_LEDGER=$T/ledger.db
 export IS_LEDGER
 
 apply() {
-	is-ledger state >"prior$1.ndjson" &&
-		is-parse "$2" 2>"parse$1.err" | is-graph --prior "prior$1.ndjson" 2>"graph$1.err" |
-		is-exec --backoff 0.01 2>"exec$1.err" | tee "run$1.ndjson" | is-ledger record >/dev/null 2>"ledger$1.err" &&
+	n=$1 stack=$2
+	shift 2
+	is-ledger state >"prior$n.ndjson" &&
+		is-parse "$stack" 2>"parse$n.err" | is-graph --prior "prior$n.ndjson" 2>"graph$n.err" |
+		is-exec --backoff 0.01 "$@" 2>"exec$n.err" | tee "run$n.ndjson" | is-ledger record >/dev/null 2>"ledger$n.err" &&
 		jq -e -s 'map(select(.type == "run" and .phase == "end"))[0].status == "SUCCEEDED"' \
-			"run$1.ndjson" >/dev/null
+			"run$n.ndjson" >/dev/null
 }
 q() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
@@ -112,8 +114,29 @@ run_rc rc apply 2 app
 	ok "update: the grant revokes TEMP and gives INSERT on the tables" ||
 	fail "update: the grant revokes TEMP and gives INSERT on the tables"
 
-# Read, update and drift through the providers themselves (no pipeline
-# asks for a read yet): the unit test's server part.
+# Drift by hand found by is-exec --refresh-only (which changes nothing),
+# then corrected by --refresh. The new owner's tables would not get the
+# grant's default privileges (those are the old owner's): drift too.
+q "ALTER DATABASE checkout OWNER TO intruder; REVOKE CONNECT ON DATABASE checkout FROM reporting"
+run_rc rc apply 2r app --refresh-only
+jq_check "--refresh-only: the owner and the privilege changed by hand are DRIFTED, with what differs" run2r.ndjson \
+	'(map(select(.status == "DRIFTED")) | map({(.id): .drift}) | add) ==
+	 {"PostgresDatabase/checkout": {owner: {was: "checkout", now: "intruder"}},
+	  "PostgresGrant/reporting-on-checkout": {privileges: {was: ["CONNECT"], now: []},
+	    tablePrivileges: {was: ["INSERT", "SELECT"], now: []}}}'
+[ "$(q "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'checkout'")" = intruder ] &&
+	ok "--refresh-only: nothing changed" || fail "--refresh-only: nothing changed"
+run_rc rc apply 2c app --refresh
+[ "$rc" = 0 ] && [ "$(q "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'checkout'")" = checkout ] &&
+	[ "$(acl)" = CONNECT ] && ok "--refresh: owner and privilege are put back" ||
+	fail "--refresh: owner and privilege are put back" "$(cat exec2c.err)" "$(grep -E 'FAILED|DRIFTED' run2c.ndjson)"
+jq_check "--refresh: each DRIFTED, then updated" run2c.ndjson \
+	'[.[] | select(.type == "event" and (.id == "PostgresDatabase/checkout" or .id == "PostgresGrant/reporting-on-checkout")
+	   and .status != "PENDING") | [.id, .status]] | group_by(.[0]) | map(map(.[1])) ==
+	 [["DRIFTED", "UPDATING", "READY"], ["DRIFTED", "UPDATING", "READY"]]'
+
+# Read, update and drift through the providers themselves, a role dropped
+# by hand among them: the unit test's server part.
 "${IS_UNIT:-$TOP/build/unit}/test_provider_postgres" >unit.out 2>&1 || true
 grep -q '^ok - server:' unit.out && ! grep -q '^FAIL' unit.out &&
 	ok "read reports drift (owner, gone role, grants) and update corrects it ($(grep -c '^ok - server:' unit.out) checks)" ||
@@ -193,3 +216,34 @@ wait "$sleeper" 2>/dev/null || true
 	[ "$(q "SELECT count(*) FROM pg_roles WHERE rolname = 'checkout'")" = 0 ] &&
 	ok "with dropWithData applied first, the delete drops database and role" ||
 	fail "with dropWithData applied first, the delete drops database and role" "$(cat exec5.err)" "$(grep FAILED run5.ndjson)"
+
+# A password written in spec.server is hidden like a secret; a statement
+# blocked past metadata.timeout is cancelled by the server (a thread cannot
+# be killed), so the run ends instead of waiting on the lock.
+cat >lit.yaml <<'Y'
+apiVersion: infrastream/v1
+kind: PostgresRole
+metadata: {name: lit}
+spec:
+  server: ${env:IS_TEST_PG_URL}&password=Lit3ralPassw0rd
+  login: false
+Y
+run_rc rc sh -c 'is-parse lit.yaml | is-graph | is-exec >lit.ndjson 2>lit.err'
+[ "$rc" = 0 ] && ! grep -q Lit3ralPassw0rd lit.ndjson lit.err && grep -q 'password=\*\*\*' lit.ndjson &&
+	ok "a password in spec.server shows as *** in the records" ||
+	fail "a password in spec.server shows as *** in the records" "$(cat lit.err)"
+sed -i 's/name: lit}/name: lit2, timeout: 1s}/' lit.yaml
+# Another session creates the same role and does not commit: the
+# provider's CREATE ROLE waits on it.
+psql -XAtq -c "BEGIN; CREATE ROLE lit2; SELECT pg_sleep(8); ROLLBACK" >/dev/null 2>&1 &
+locker=$!
+i=0; until [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'BEGIN; CREATE ROLE lit2%' AND wait_event = 'PgSleep'")" = 1 ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+start=$(date +%s)
+run_rc rc sh -c 'is-parse lit.yaml | is-graph | is-exec --backoff 0.01 >lock.ndjson 2>lock.err'
+took=$(($(date +%s) - start))
+kill "$locker" 2>/dev/null || true
+wait "$locker" 2>/dev/null || true
+[ "$rc" = 1 ] && [ "$took" -lt 6 ] &&
+	jq -e -s 'any(.id == "PostgresRole/lit2" and .status == "FAILED" and (.error | test("time")))' lock.ndjson >/dev/null &&
+	ok "a statement blocked past metadata.timeout is cancelled: FAILED in ${took}s" ||
+	fail "a statement blocked past metadata.timeout is cancelled" "rc=$rc took=${took}s" "$(grep FAILED lock.ndjson)"

@@ -1,9 +1,10 @@
 # is-ledger record: what it stores, that it passes every record on unchanged
 # and in order once durable, replays, collisions, latency, and that secrets
-# never reach the ledger in clear.
+# never reach the ledger in clear. On both backends (t4000-ledger-record-pg.sh).
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-db=$T/l.db
+db=$(ledger_target l)
 export IS_LEDGER=$db
 
 cat >s.ndjson <<'X'
@@ -15,24 +16,25 @@ is-exec s.ndjson >exec.out
 { echo '{"type":"note","v":1,"text":"first"}'; cat exec.out; echo '{"type":"note","v":1,"text":"last"}'; } >in.ndjson
 check "record exits 0" is-ledger record <in.ndjson
 same "every record passes through unchanged and in order" in.ndjson "$T/.out"
-n=$(sqlite3 "$db" "select count(*) from run_events")
+n=$(ledger_sql "$db" "select count(*) from run_events")
 [ "$n" = "$(grep -c '"type":"event"' in.ndjson)" ] && ok "one run_events row per event" ||
 	fail "one run_events row per event" "got $n"
-[ "$(sqlite3 "$db" "select count(*) from runs")" = 2 ] && ok "a row per run record (start, end)" ||
+[ "$(ledger_sql "$db" "select count(*) from runs")" = 2 ] && ok "a row per run record (start, end)" ||
 	fail "a row per run record"
-sqlite3 -json "$db" "select resource, kind, deleted, hash, spec, outputs, labels from states order by resource" >states.json
-jq_check "a READY create is a state with hash, spec (unresolved), outputs, labels" states.json \
-	'.[0] | map(select(.resource == "Noop/b")) | .[0] | .deleted == 0 and .hash == "sha256:bb" and (.spec | fromjson) == {outputs: {m: "${a.outputs.n}"}} and (.outputs | fromjson) == {m: 1}'
-jq_check "a READY delete is a tombstone" states.json \
-	'.[0] | map(select(.resource == "Noop/gone")) | .[0].deleted == 1'
-[ "$(sqlite3 "$db" "select depends_on from state_dependencies d join states s on s.seq = d.state_seq where s.resource = 'Noop/b'")" = Noop/a ] &&
+got=$(ledger_sql "$db" "select kind, deleted, hash, spec, outputs, labels from states where resource = 'Noop/b'")
+[ "$got" = 'Noop|0|sha256:bb|{"outputs":{"m":"${a.outputs.n}"}}|{"m":1}|{}' ] &&
+	ok "a READY create is a state with hash, spec (unresolved), outputs, labels" ||
+	fail "a READY create is a state with hash, spec (unresolved), outputs, labels" "got $got"
+[ "$(ledger_sql "$db" "select deleted from states where resource = 'Noop/gone'")" = 1 ] &&
+	ok "a READY delete is a tombstone" || fail "a READY delete is a tombstone"
+[ "$(ledger_sql "$db" "select depends_on from state_dependencies d join states s on s.seq = d.state_seq where s.resource = 'Noop/b'")" = Noop/a ] &&
 	ok "dependencies are recorded" || fail "dependencies are recorded"
 check "the new ledger verifies" is-ledger verify
 
 # Replaying the same input stores nothing twice; output is still everything.
 check "a replay of the same records exits 0" is-ledger record <in.ndjson
 same "a replay passes everything on" in.ndjson "$T/.out"
-[ "$(sqlite3 "$db" "select count(*) from run_events")" = "$n" ] && ok "a replay stores nothing twice" ||
+[ "$(ledger_sql "$db" "select count(*) from run_events")" = "$n" ] && ok "a replay stores nothing twice" ||
 	fail "a replay stores nothing twice"
 
 # Another run with the same id (a collision) is refused, not mixed in.
@@ -41,14 +43,14 @@ expect_rc "a run id collision: exit 1" 1 is-ledger record collide.ndjson
 grep -q "another run with this id is already recorded" "$T/.err" && ok "the collision is named" ||
 	fail "the collision is named" "$(cat "$T/.err")"
 same "a refused run still passes through" collide.ndjson "$T/.out"
-[ "$(sqlite3 "$db" "select count(*) from run_events")" = "$n" ] && ok "a refused run stores nothing" ||
+[ "$(ledger_sql "$db" "select count(*) from run_events")" = "$n" ] && ok "a refused run stores nothing" ||
 	fail "a refused run stores nothing"
 
 # Run ids from the ledger: unique, and is-exec takes them.
 a=$(is-ledger next-run-id) b=$(is-ledger next-run-id)
 [ -n "$a" ] && [ "$a" != "$b" ] && ok "next-run-id gives a new id each time" || fail "next-run-id"
 is-exec --run-id "$a" s.ndjson | is-ledger record >/dev/null
-[ "$(sqlite3 "$db" "select count(*) from runs where run = '$a'")" = 2 ] && ok "is-exec --run-id: the run is recorded under it" ||
+[ "$(ledger_sql "$db" "select count(*) from runs where run = '$a'")" = 2 ] && ok "is-exec --run-id: the run is recorded under it" ||
 	fail "is-exec --run-id"
 expect_rc "is-exec --run-id 0 is a usage error" 2 is-exec --run-id 0 s.ndjson
 
@@ -59,16 +61,24 @@ same "... and it is passed on as it came" bad.ndjson "$T/.out"
 
 # The append-only triggers (a lock, so that every table has a row).
 is-ledger lock --owner me stack >/dev/null
-for t in runs run_events states state_dependencies locks run_ids; do
-	if sqlite3 "$db" "update $t set rowid = rowid" 2>err || ! grep -q "append-only" err; then
+for tc in runs:run run_events:run states:resource state_dependencies:depends_on locks:name run_ids:run; do
+	t=${tc%:*} c=${tc#*:}
+	if ledger_sql "$db" "update $t set $c = $c" 2>err || ! grep -q "append-only" err; then
 		fail "UPDATE of $t is refused"
 	else
 		ok "UPDATE of $t is refused"
 	fi
-	if sqlite3 "$db" "delete from $t" 2>err || ! grep -q "append-only" err; then
+	if ledger_sql "$db" "delete from $t" 2>err || ! grep -q "append-only" err; then
 		fail "DELETE from $t is refused"
 	else
 		ok "DELETE from $t is refused"
+	fi
+	# SQLite has no TRUNCATE; PostgreSQL's has no row triggers: one of its own.
+	[ "$LEDGER_BACKEND" = postgres ] || continue
+	if ledger_sql "$db" "truncate $t cascade" 2>err || ! grep -q "append-only" err; then
+		fail "TRUNCATE of $t is refused"
+	else
+		ok "TRUNCATE of $t is refused"
 	fi
 done
 
@@ -79,7 +89,8 @@ for i in 1 2 3 4 5; do
 	sleep 0.3
 done
 X
-sh trickle.sh | IS_LEDGER=$T/lat.db is-ledger record | while IFS= read -r line; do
+lat=$(ledger_target lat)
+sh trickle.sh | IS_LEDGER=$lat is-ledger record | while IFS= read -r line; do
 	printf '%s %s\n' "$(date +%s%3N)" "$line"
 done >lat.out
 worst=$(awk '{ match($0, /"sent":[0-9]+/); s = substr($0, RSTART + 7, RLENGTH - 7); d = $1 - s; if (d > w) w = d } END { print w + 0 }' lat.out)
@@ -92,18 +103,38 @@ cat >sec.ndjson <<'X'
 {"type":"resource","v":1,"id":"Noop/s","kind":"Noop","name":"s","spec":{"outputs":{"t":"${secret:TOKEN}","u":"x-${secret:TOKEN}"}},"deps":[],"refs":[{"path":"/spec/outputs/t","ref":"secret:TOKEN","secret":"TOKEN","whole":true},{"path":"/spec/outputs/u","ref":"secret:TOKEN","secret":"TOKEN","whole":false}],"action":"create"}
 {"type":"resource","v":1,"id":"Noop/f","kind":"Noop","name":"f","spec":{"fail":"denied for ${secret:TOKEN}"},"deps":[],"refs":[],"action":"create"}
 X
-IS_SECRET_TOKEN=$canary is-exec sec.ndjson 2>/dev/null | IS_LEDGER=$T/sec.db is-ledger record >sec.out || true
+sec=$(ledger_target sec)
+IS_SECRET_TOKEN=$canary is-exec sec.ndjson 2>/dev/null | IS_LEDGER=$sec is-ledger record >sec.out || true
 jq_check "secrets: the state records the spec's reference, not the value" sec.out \
 	'any(.id == "Noop/s" and .status == "READY" and .spec.outputs.t == "${secret:TOKEN}")'
-sqlite3 "$T/sec.db" .dump >sec.dump
-if grep -q "$canary" "$T/sec.db" "$T"/sec.db-wal sec.dump sec.out 2>/dev/null; then
-	fail "secrets: the canary is nowhere in the ledger file, its WAL or a .dump"
+if [ "$LEDGER_BACKEND" = sqlite ]; then
+	sqlite3 "$sec" .dump >sec.dump
+	where="the ledger file, its WAL or a .dump"
+	files="$sec $sec-wal"
 else
-	ok "secrets: the canary is nowhere in the ledger file, its WAL or a .dump"
+	pg_dump -d "$sec" >sec.dump
+	where="a pg_dump of the ledger or the server's files"
+	files=$(find "$PG_DATA" -type f)
+fi
+# shellcheck disable=SC2086
+if grep -q "$canary" $files sec.dump sec.out 2>/dev/null; then
+	fail "secrets: the canary is nowhere in $where"
+else
+	ok "secrets: the canary is nowhere in $where"
 fi
 grep -q 'secret:TOKEN' sec.dump && ok "secrets: the reference is kept" || fail "secrets: the reference is kept"
 
 # The default path and --db.
+if [ "$LEDGER_BACKEND" = postgres ]; then
+	other=$(ledger_target other)
+	expect_rc "--db names a PostgreSQL ledger by URI" 0 is-ledger --db "$other" locks
+	[ "$(ledger_sql "$other" "select value from meta where key = 'schema_version'")" -gt 0 ] &&
+		ok "--db creates the ledger's tables on first use" || fail "--db creates the ledger's tables"
+	expect_rc "a server that is not there: exit 1" 1 is-ledger --db \
+		"postgresql://me:pw-8a7f3c@/nosuch?host=$T/nowhere" locks
+	grep -q "pw-8a7f3c" "$T/.err" "$T/.out" 2>/dev/null &&
+		fail "the URI's password is not shown" || ok "the URI's password is not shown"
+fi
 expect_rc "--db names the ledger" 0 is-ledger --db "$T/other.db" locks
 [ -f "$T/other.db" ] && ok "--db creates the ledger on first use" || fail "--db creates the ledger"
 ( unset IS_LEDGER; XDG_STATE_HOME=$T/xdg is-ledger locks ) && [ -f "$T/xdg/infrastream/ledger.db" ] &&

@@ -2,8 +2,10 @@
 # refusals name the holder and since when (exit 3), expired locks are taken
 # over and the takeover is recorded, and taking a lock is race-free.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER
 expect_rc "lock: a free lock is taken" 0 is-ledger lock --owner alice --reason "deploy 42" prod
 jq_check "lock: writes the lock record" "$T/.out" '.[0] | .type == "lock" and .name == "prod" and .owner == "alice" and .reason == "deploy 42" and (.since | test("Z$"))'
 expect_rc "lock: a second owner is refused with exit 3" 3 is-ledger lock --owner bob prod
@@ -15,7 +17,7 @@ echo '{"type":"run","v":1,"run":"11","phase":"start","status":"RUNNING","at":"20
 expect_rc "record --lock: refused on a stack locked by someone else (exit 3)" 3 \
 	is-ledger record --lock prod --owner bob run.ndjson
 grep -q "held by 'alice'" "$T/.err" && ok "record --lock: names the holder" || fail "record --lock: names the holder"
-[ "$(sqlite3 "$IS_LEDGER" "select count(*) from runs")" = 0 ] && ok "record --lock: a refused run stores nothing" ||
+[ "$(ledger_sql "$IS_LEDGER" "select count(*) from runs")" = 0 ] && ok "record --lock: a refused run stores nothing" ||
 	fail "record --lock: a refused run stores nothing"
 expect_rc "record --lock: the holder records" 0 is-ledger record --lock prod --owner alice run.ndjson
 expect_rc "locks: exit 0" 0 is-ledger locks
@@ -31,7 +33,7 @@ is-ledger locks >locks.out
 
 echo '{"type":"run","v":1,"run":"12","phase":"start","status":"RUNNING","at":"2024-01-01T00:00:00.000Z"}' >run2.ndjson
 expect_rc "record --lock: takes a free lock" 0 is-ledger record --lock prod --owner bob run2.ndjson
-[ "$(sqlite3 "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'prod' order by seq desc limit 2)")" = "unlock:bob lock:bob" ] &&
+[ "$(ledger_sql "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'prod' order by seq desc limit 2) t")" = "unlock:bob lock:bob" ] &&
 	ok "record --lock: ... and releases it at the end" || fail "record --lock releases its own lock"
 
 # Expiry and takeover.
@@ -41,10 +43,10 @@ expect_rc "lock --ttl: held until it expires" 3 is-ledger lock --owner dave stag
 sleep 1.2
 expect_rc "an expired lock is taken over" 0 is-ledger lock --owner dave stage
 jq_check "the takeover is in the lock record" "$T/.out" '.[0].owner == "dave" and .[0].takeover'
-[ "$(sqlite3 "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'stage' order by seq)")" = "lock:carol lock:carol expire:carol takeover:dave" ] ||
-[ "$(sqlite3 "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'stage' order by seq)")" = "lock:carol expire:carol takeover:dave" ] &&
+[ "$(ledger_sql "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'stage' order by seq) t")" = "lock:carol lock:carol expire:carol takeover:dave" ] ||
+[ "$(ledger_sql "$IS_LEDGER" "select group_concat(action || ':' || owner, ' ') from (select * from locks where name = 'stage' order by seq) t")" = "lock:carol expire:carol takeover:dave" ] &&
 	ok "the expiry and the takeover are recorded" ||
-	fail "the expiry and the takeover are recorded" "$(sqlite3 "$IS_LEDGER" "select * from locks where name = 'stage'")"
+	fail "the expiry and the takeover are recorded" "$(ledger_sql "$IS_LEDGER" "select * from locks where name = 'stage'")"
 expect_rc "lock --ttl junk: exit 2" 2 is-ledger lock --owner x --ttl soon other
 
 # Race: many takers at once, one winner.

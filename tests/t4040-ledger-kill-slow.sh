@@ -2,8 +2,10 @@
 # opens, verifies and takes more records, and everything that was passed on
 # before the kill is in it (durable before passed on).
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER
 # An endless run of events, until its reader dies.
 gen() {
 	awk -v run="$1" 'BEGIN {
@@ -27,13 +29,13 @@ while [ $i -le $iterations ]; do
 	fi
 	# Every event passed on before the kill is stored (a torn last line aside).
 	passed=$(grep -c '"type":"event".*}$' out.$i || true)
-	stored=$(sqlite3 "$IS_LEDGER" "select count(*) from run_events where run = '$i' and event_seq <= $passed")
+	stored=$(ledger_sql "$IS_LEDGER" "select count(*) from run_events where run = '$i' and event_seq <= $passed")
 	[ "$stored" = "$passed" ] || { lost=$((lost + 1)); fail "kill -9 #$i: passed on means stored" "passed $passed, stored $stored"; }
 	i=$((i + 1))
 done
 [ $bad = 0 ] && ok "$iterations kills: the ledger verifies after each" || true
 [ $lost = 0 ] && ok "$iterations kills: every record passed on before the kill was stored" || true
-[ "$(sqlite3 "$IS_LEDGER" "select count(*) from run_events")" -gt 0 ] && ok "the kills left records behind" ||
+[ "$(ledger_sql "$IS_LEDGER" "select count(*) from run_events")" -gt 0 ] && ok "the kills left records behind" ||
 	fail "the kills left records behind"
 printf '%s\n' '{"type":"run","v":1,"run":"999","phase":"start","status":"RUNNING","at":"2024-01-01T00:00:00.000Z"}' >more.ndjson
 check "after the kills, record goes on" is-ledger record more.ndjson

@@ -3,8 +3,10 @@
 # state --run, history, diff, graph, downstream, search, runs, events, the
 # time forms, tables, and the round trip into is-graph --prior.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db TZ=UTC
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER TZ=UTC
 mkdir m
 
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
@@ -194,7 +196,7 @@ expect_rc "search --raw with bad FTS5 syntax: exit 1" 1 is-ledger search --raw '
 
 # events
 is-ledger events --run "$r2" >e2.json
-n=$(sqlite3 "$IS_LEDGER" "select count(*) from run_events where run = '$r2'")
+n=$(ledger_sql "$IS_LEDGER" "select count(*) from run_events where run = '$r2'")
 jq_check "events: run start, every event in order, run end" e2.json \
 	'.[0].type == "run" and .[0].phase == "start" and .[-1].phase == "end" and (.[1:-1] | all(.type == "event" and .run == "'"$r2"'") and length == '"$n"' and (map(.seq) == (map(.seq) | sort)))'
 is-ledger events >el.json

@@ -2,8 +2,10 @@
 # commit (tail -f), ends after the run's end record, at SIGINT or SIGTERM
 # (128 + the signal), and when its reader goes away.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER
 mkdir m
 ms() { date +%s%3N; }
 

@@ -2,8 +2,10 @@
 # with a queue, not recursion (a small stack limit proves it), and graph,
 # state and diff handle it too.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER
 n=20000
 awk -v n=$n 'BEGIN {
 	print "kind: Noop\nmetadata: {name: n0}\nspec: {outputs: {i: 0}}"

@@ -1,8 +1,10 @@
 # downstream through MetaGroup gates: states do not record membership, so
 # the walk takes a member's group from its recorded events, at the instant.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-export IS_LEDGER=$T/l.db
+IS_LEDGER=$(ledger_target l)
+export IS_LEDGER
 cat >m.yaml <<'X'
 kind: MetaGroup
 metadata: {name: net}
