@@ -12,6 +12,7 @@ complete -c is-exec -l secrets -r -F -d 'read ${secret:NAME} values from FILE (J
 complete -c is-exec -l grace -x -d 'after a signal, wait this long for running work (default 30)'
 complete -c is-exec -l backoff -x -d 'first retry delay, doubled each retry, with jitter (default 0.5)'
 complete -c is-exec -l run-id -x -d 'the run\'s id (from is-ledger next-run-id) instead of one from the clock'
+complete -c is-exec -l ledger -r -F -d 'record each change\'s intent in ledger DB before the provider is called'
 complete -c is-exec -l help -s h -d 'show this help and exit'
 complete -c is-exec -l version -d 'show the version and exit'
 complete -c is-graph -f

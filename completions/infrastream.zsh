@@ -14,6 +14,7 @@ _infrastream_exec() {
 		'--grace[after a signal, wait this long for running work (default 30)]:SECONDS:' \
 		'--backoff[first retry delay, doubled each retry, with jitter (default 0.5)]:SECONDS:' \
 		'--run-id[the run'\''s id (from is-ledger next-run-id) instead of one from the clock]:ID:' \
+		'--ledger[record each change'\''s intent in ledger DB before the provider is called]:DB:_files' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
 		'*:operand:_files'
