@@ -173,7 +173,7 @@ static const char *pg_errmsg(const struct is_db *db)
  * '?' and '?NNN' as $n, outside quotes and comments; a bare '?' takes the
  * number after the highest so far, as in SQLite.
  */
-static char *placeholders(const char *sql, int *nparams)
+char *is_db_postgres_placeholders(const char *sql, int *nparams)
 {
 	struct is_strbuf sb = IS_STRBUF_INIT;
 	const char *p = sql;
@@ -219,7 +219,7 @@ static int pg_prepare(struct is_db *db, const char *sql, int flags, struct is_db
 	s->base.ops = &pg_ops;
 	s->db = pdb(db);
 	s->flags = flags;
-	s->sql = placeholders(sql, &s->nparams);
+	s->sql = is_db_postgres_placeholders(sql, &s->nparams);
 	n = s->nparams ? s->nparams : 1;
 	s->values = is_xcalloc((size_t)n, sizeof(*s->values));
 	s->own = is_xcalloc((size_t)n, sizeof(*s->own));
