@@ -588,6 +588,9 @@ static int wants_read(struct node *n, const struct is_sched_config *cfg)
 		return 0;
 	if (n->action != A_NOOP && n->action != A_UPDATE)
 		return 0;
+	/* -n calls no provider at all; --refresh-only reads. */
+	if (cfg->dry_run && !cfg->refresh)
+		return 0;
 	/* A change left pending by a run that died: look before acting. */
 	if (json_is_object(is_sched_record_pending(n->rec)))
 		return 1;
