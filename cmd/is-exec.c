@@ -10,13 +10,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ledger_intent.h"
 #include "provider.h"
 #include "sched.h"
 #include "secret.h"
 #include "xalloc.h"
 
 enum { OPT_LIMIT = 256, OPT_FAIL_FAST, OPT_ATOMIC, OPT_SECRETS, OPT_GRACE, OPT_BACKOFF,
-       OPT_RUN_ID, OPT_REFRESH, OPT_REFRESH_ONLY };
+       OPT_RUN_ID, OPT_REFRESH, OPT_REFRESH_ONLY, OPT_LEDGER };
 
 /* --refresh-only found drift: not a failure, and not success either. */
 enum { EXEC_EXIT_DRIFTED = 4 };
@@ -41,6 +42,8 @@ static const struct is_option options[] = {
 	  "first retry delay, doubled each retry, with jitter (default 0.5)" },
 	{ "run-id", OPT_RUN_ID, "ID", NULL,
 	  "the run's id (from is-ledger next-run-id) instead of one from the clock" },
+	{ "ledger", OPT_LEDGER, "DB", "file",
+	  "record each change's intent in ledger DB before the provider is called" },
 	IS_OPTIONS_COMMON,
 	{ 0 }
 };
@@ -48,7 +51,7 @@ static const struct is_option options[] = {
 static const struct is_command command = {
 	"is-exec", "[-n | --refresh | --refresh-only] [-j jobs] [--limit kind=n] "
 	"[--fail-fast] [--atomic] "
-	"[--secrets file] [--run-id id] [file]",
+	"[--secrets file] [--run-id id] [--ledger db] [file]",
 	"run the providers of ordered resource records, each as soon as its "
 	"dependencies are ready", options, "file", NULL
 };
@@ -59,6 +62,8 @@ struct args {
 	struct is_secrets secrets;
 	const char *input;
 	int refresh, refresh_only;
+	struct is_ledger ledger;
+	int has_ledger;
 };
 
 static void report(void *ctx, const char *message)
@@ -136,6 +141,12 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 				return -1;
 			}
 			break;
+		case OPT_LEDGER:
+			if (a->has_ledger)
+				is_ledger_release(&a->ledger);
+			is_ledger_init(&a->ledger, optarg);
+			a->has_ledger = 1;
+			break;
 		case OPT_FAIL_FAST: a->cfg.fail_fast = 1; break;
 		case OPT_ATOMIC: a->cfg.atomic = 1; break;
 		case 'n': a->cfg.dry_run = 1; break;
@@ -176,6 +187,32 @@ static int parse_args(struct args *a, int argc, char **argv, int *code)
 	return 0;
 }
 
+/* is_sched_config.intend: the intents go to the ledger, one commit. */
+static int intend(void *ctx, const struct is_sched_intent *v, size_t n, char **error)
+{
+	struct is_ledger *lg = ctx;
+	struct is_ledger_intent *rows = is_xcalloc(n ? n : 1, sizeof(*rows));
+	struct is_error err = IS_ERROR_INIT;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rows[i].run = v[i].run;
+		rows[i].resource = v[i].id;
+		rows[i].kind = v[i].kind;
+		rows[i].op = v[i].op;
+		rows[i].hash = v[i].hash;
+		rows[i].spec = v[i].spec;
+		rows[i].spec_len = v[i].spec ? strlen(v[i].spec) : 0;
+	}
+	rc = is_ledger_intents_write(lg, rows, n, &err);
+	if (rc < 0)
+		*error = is_xstrdup(err.message ? err.message : "cannot record the intents");
+	is_error_release(&err);
+	free(rows);
+	return rc;
+}
+
 /* A handler, not SIG_IGN: a write to a closed pipe fails with EPIPE, which
  * the scheduler reports, and children still start with the default action. */
 static void on_sigpipe(int sig)
@@ -202,6 +239,19 @@ static int run(struct args *a)
 	a->cfg.secrets = &a->secrets;
 	a->cfg.find = is_provider_find;
 	a->cfg.report = report;
+	if (a->has_ledger && !a->cfg.dry_run) {
+		struct is_error err = IS_ERROR_INIT;
+
+		if (is_ledger_open(&a->ledger, &err) < 0) {
+			is_error_print(&err, command.name, stderr);
+			is_error_release(&err);
+			if (fd > 0)
+				close(fd);
+			return IS_EXIT_FAILURE;
+		}
+		a->cfg.intend = intend;
+		a->cfg.intend_ctx = &a->ledger;
+	}
 	is_sched_run(&a->cfg, &sum);
 	is_provider_registry_release();
 	if (fd > 0)
@@ -231,5 +281,7 @@ int main(int argc, char **argv)
 		free((char *)a.limits[i].kind);
 	free(a.limits);
 	is_secrets_release(&a.secrets);
+	if (a.has_ledger)
+		is_ledger_release(&a.ledger);
 	return code;
 }

@@ -50,8 +50,8 @@ static const struct is_ledger_subcommand subcommands[] = {
 };
 
 static const struct is_option options[] = {
-	{ "db", OPT_DB, "PATH", "file", "the ledger database (default $IS_LEDGER, "
-	  "else $XDG_STATE_HOME/infrastream/ledger.db)" },
+	{ "db", OPT_DB, "PATH", "file", "the ledger: a SQLite file or a postgres:// URI "
+	  "(default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)" },
 	IS_OPTIONS_COMMON,
 	{ 0 }
 };

@@ -5,9 +5,10 @@ _is_exec()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $prev in
 		--secrets) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--ledger) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	case $cur in
-	-*) COMPREPLY=($(compgen -W '--jobs --limit --fail-fast --atomic --dry-run --refresh --refresh-only --secrets --grace --backoff --run-id --help --version' -- "$cur")) ;;
+	-*) COMPREPLY=($(compgen -W '--jobs --limit --fail-fast --atomic --dry-run --refresh --refresh-only --secrets --grace --backoff --run-id --ledger --help --version' -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	esac
 }

@@ -12,6 +12,7 @@ complete -c is-exec -l secrets -r -F -d 'read ${secret:NAME} values from FILE (J
 complete -c is-exec -l grace -x -d 'after a signal, wait this long for running work (default 30)'
 complete -c is-exec -l backoff -x -d 'first retry delay, doubled each retry, with jitter (default 0.5)'
 complete -c is-exec -l run-id -x -d 'the run\'s id (from is-ledger next-run-id) instead of one from the clock'
+complete -c is-exec -l ledger -r -F -d 'record each change\'s intent in ledger DB before the provider is called'
 complete -c is-exec -l help -s h -d 'show this help and exit'
 complete -c is-exec -l version -d 'show the version and exit'
 complete -c is-graph -f
@@ -26,7 +27,7 @@ complete -c is-graph -l layers -d 'print the topological layers (-f layers)'
 complete -c is-graph -l help -s h -d 'show this help and exit'
 complete -c is-graph -l version -d 'show the version and exit'
 complete -c is-ledger -f
-complete -c is-ledger -n '__fish_use_subcommand' -l db -r -F -d 'the ledger database (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)'
+complete -c is-ledger -n '__fish_use_subcommand' -l db -r -F -d 'the ledger: a SQLite file or a postgres:// URI (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)'
 complete -c is-ledger -n '__fish_use_subcommand' -l help -s h -d 'show this help and exit'
 complete -c is-ledger -n '__fish_use_subcommand' -l version -d 'show the version and exit'
 complete -c is-ledger -n '__fish_use_subcommand' -a record -d 'store run and event records from stdin, pass them on once durable'

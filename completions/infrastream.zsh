@@ -14,6 +14,7 @@ _infrastream_exec() {
 		'--grace[after a signal, wait this long for running work (default 30)]:SECONDS:' \
 		'--backoff[first retry delay, doubled each retry, with jitter (default 0.5)]:SECONDS:' \
 		'--run-id[the run'\''s id (from is-ledger next-run-id) instead of one from the clock]:ID:' \
+		'--ledger[record each change'\''s intent in ledger DB before the provider is called]:DB:_files' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
 		'*:operand:_files'
@@ -36,7 +37,7 @@ _infrastream_graph() {
 _infrastream_ledger() {
 	local curcontext=$curcontext state line
 	_arguments -C -s \
-		'--db[the ledger database (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)]:PATH:_files' \
+		'--db[the ledger\: a SQLite file or a postgres\:// URI (default $IS_LEDGER, else $XDG_STATE_HOME/infrastream/ledger.db)]:PATH:_files' \
 		'(-h --help)'{-h,--help}'[show this help and exit]' \
 		'--version[show the version and exit]' \
 		'1:subcommand:((record\:"store run and event records from stdin, pass them on once durable" verify\:"check the hash chain and the append-only triggers" lock\:"take a named lock (a stack) for an owner" unlock\:"release a lock held by an owner" locks\:"list the current lock holders" next-run-id\:"allocate a run id from the ledger'\''s sequence (for is-exec --run-id)" runs\:"list the runs, oldest first" events\:"write a run'\''s records; --follow as they commit" state\:"state records of an instant (for is-graph --prior)" history\:"every version of a resource" diff\:"what changed between two instants" graph\:"the recorded topology of an instant" search\:"full-text search of the recorded states" downstream\:"what depends on a resource (blast radius)"))' \

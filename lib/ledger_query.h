@@ -187,6 +187,18 @@ void is_ledger_version_release(struct is_ledger_version *s);
  */
 void is_ledger_version_record(const struct is_ledger_version *s, struct is_strbuf *sb);
 
+/*
+ * Writes the state records of snap with the pending intents p (sorted by
+ * id) merged in, each as ledger_query_pending.c says. Returns 0 or -1.
+ */
+struct is_ledger_pending;
+int is_ledger_state_write(struct is_ledger_out *out, const struct is_ledger_snapshot *snap,
+                          const struct is_ledger_pending *p, size_t np);
+/* Moves the pending intents of the nids ids to the front of p (all when
+ * nids is 0), in order; returns how many. */
+size_t is_ledger_pending_keep(struct is_ledger_pending *p, size_t n,
+                              const char *const *ids, size_t nids);
+
 /* The subcommands (ledger_query_cmd.c), for cmd/is-ledger.c's table. */
 is_ledger_run_fn is_ledger_cmd_runs, is_ledger_cmd_events, is_ledger_cmd_state,
 	is_ledger_cmd_history, is_ledger_cmd_diff, is_ledger_cmd_graph,

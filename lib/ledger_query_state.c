@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "ledger_intent.h"
 #include "ledger_query.h"
 #include "banned.h"
 
@@ -40,9 +41,9 @@ int is_ledger_query_state(const struct is_ledger_query *q, struct is_error *err)
 {
 	struct is_ledger_snapshot snap;
 	struct is_ledger_out out;
-	struct is_strbuf sb = IS_STRBUF_INIT;
+	struct is_ledger_pending *pending;
+	size_t npending;
 	char at[32];
-	size_t i;
 	int rc = 0;
 
 	if (is_ledger_query_begin(q, err) < 0)
@@ -53,12 +54,16 @@ int is_ledger_query_state(const struct is_ledger_query *q, struct is_error *err)
 		is_ledger_query_end(q);
 		return -1;
 	}
+	if (is_ledger_pending_load(q->lg, at, &pending, &npending, err) < 0) {
+		is_ledger_query_end(q);
+		is_ledger_snapshot_release(&snap);
+		return -1;
+	}
 	is_ledger_query_end(q);
 	is_ledger_out_init(&out, q, state_cols, 0);
-	is_strbuf_init(&sb, 1024);
-	for (i = 0; i < snap.n && rc == 0; i++)
-		rc = emit_state(&out, &snap.v[i], &sb);
-	is_strbuf_release(&sb);
+	rc = is_ledger_state_write(&out, &snap, pending,
+	                           is_ledger_pending_keep(pending, npending, q->ids, q->nids));
+	is_ledger_pending_free(pending, npending);
 	is_ledger_snapshot_release(&snap);
 	if (rc < 0) {
 		is_ledger_out_release(&out);

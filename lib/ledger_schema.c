@@ -14,12 +14,14 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "ledger_intent.h"
 #include "ledger_schema.h"
 #include "xalloc.h"
 #include "banned.h"
 
 const char *const is_ledger_tables[] = {
-	"runs", "run_events", "states", "state_dependencies", "locks", "run_ids", NULL
+	"runs", "run_events", "states", "state_dependencies", "locks", "run_ids",
+	"intents", NULL
 };
 
 /*
@@ -129,6 +131,7 @@ static const struct is_ledger_migration sqlite_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 4, is_ledger_intent_sqlite_v4 },
 	{ 0, NULL }
 };
 

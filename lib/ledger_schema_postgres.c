@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "ledger_intent.h"
 #include "ledger_schema.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -128,6 +129,7 @@ static const char schema_v3[] =
 
 static const struct is_ledger_migration migrations[] = {
 	{ 3, schema_v3 },
+	{ 4, is_ledger_intent_postgres_v4 },
 	{ 0, NULL }
 };
 

@@ -34,6 +34,7 @@ static void release_node(struct is_plan_node *n)
 	json_decref(n->labels);
 	json_decref(n->changes);
 	json_decref(n->prior);
+	json_decref(n->pending);
 }
 
 void is_plan_release(struct is_plan *p)
@@ -127,7 +128,7 @@ void is_plan_input_json(struct is_plan_input *in, json_t *rec)
 {
 	static const char *const ours[] = { "level", "order", "critical", "action",
 	                                    "prior", "changes", "members", "after",
-	                                    NULL };
+	                                    "pending", NULL };
 	json_t *seconds = json_object_get(json_object_get(rec, "metadata"),
 	                                  "expectedSeconds");
 	json_t *src = json_object_get(rec, "source"), *deps = json_object_get(rec, "deps"), *d;
@@ -389,6 +390,7 @@ static void plan_resource(struct is_plan *p, uint32_t idx,
 	rec = diff_input(in);
 	outputs = json_object_get(state, "outputs");
 	n->prior = outputs ? json_incref(outputs) : json_object();
+	n->pending = json_incref(json_object_get(state, "pending"));
 	n->action = (unsigned char)is_plan_diff(is_plan_kind(n->id, kind, sizeof(kind)),
 	                                        rec, state, &n->changes);
 	json_decref(rec);

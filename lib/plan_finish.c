@@ -95,6 +95,7 @@ static void add_deletes(struct is_plan *p)
 		p->nodes[v].action = IS_ACTION_DELETE;
 		p->nodes[v].record = delete_record(id, state);
 		p->nodes[v].prior = json_incref(json_object_get(state, "outputs"));
+		p->nodes[v].pending = json_incref(json_object_get(state, "pending"));
 	}
 	i = 0;
 	while (is_strmap_next(&p->prior, &i, &id, &state)) {

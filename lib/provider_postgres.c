@@ -4,6 +4,7 @@
  * _grant.c; the spec readers in provider_postgres_spec.c.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,14 +95,6 @@ static char *without_quotes(const char *msg)
 	return is_strbuf_detach(&sb, NULL);
 }
 
-/* Whether the parsed connection options set keyword. */
-static int sets(const PQconninfoOption *opts, const char *keyword)
-{
-	for (; opts && opts->keyword; opts++)
-		if (!strcmp(opts->keyword, keyword))
-			return opts->val && *opts->val;
-	return 0;
-}
 
 /* A connection that failed for a reason that will not pass on its own. */
 static int lasting_failure(PGconn *conn, const char *msg)
@@ -111,11 +104,36 @@ static int lasting_failure(PGconn *conn, const char *msg)
 	       strstr(msg, "no pg_hba.conf entry");
 }
 
+/* The value of keyword in the parsed options, or NULL. */
+static const char *value_of(const PQconninfoOption *opts, const char *keyword)
+{
+	for (; opts && opts->keyword; opts++)
+		if (!strcmp(opts->keyword, keyword))
+			return opts->val && *opts->val ? opts->val : NULL;
+	return NULL;
+}
+
+/* A password written in spec.server rather than taken from a secret is
+ * hidden all the same, raw and percent-encoded, from what is-exec writes. */
+static void hide_server_password(struct is_pg *pg, const PQconninfoOption *opts)
+{
+	const char *password = value_of(opts, "password");
+	struct is_strbuf enc = IS_STRBUF_INIT;
+
+	if (!password || pg->server_hidden)
+		return;
+	pg->server_hidden = 1;
+	is_provider_result_add_secret(pg->res, password);
+	is_pg_add_uri_component(&enc, password);
+	is_provider_result_add_secret(pg->res, enc.buf);
+	is_strbuf_release(&enc);
+}
+
 int is_pg_connect(struct is_pg *pg, const char *dbname)
 {
-	const char *keys[6], *vals[6];
+	const char *keys[7], *vals[7];
 	PQconninfoOption *opts;
-	char *perr = NULL, *msg;
+	char *perr = NULL, *msg, options[64];
 	int n = 0, lasting;
 
 	is_pg_disconnect(pg);
@@ -131,11 +149,19 @@ int is_pg_connect(struct is_pg *pg, const char *dbname)
 	keys[n] = "dbname", vals[n++] = pg->server;
 	if (dbname)
 		keys[n] = "dbname", vals[n++] = dbname;
-	if (!sets(opts, "connect_timeout"))
+	if (!value_of(opts, "connect_timeout"))
 		keys[n] = "connect_timeout", vals[n++] = PG_CONNECT_TIMEOUT;
-	if (!sets(opts, "application_name"))
+	if (!value_of(opts, "application_name"))
 		keys[n] = "application_name", vals[n++] = "infrastream";
+	/* A statement that outlives metadata.timeout is cancelled by the
+	 * server: a worker thread cannot be killed as a process can. */
+	if (pg->req->timeout > 0 && !value_of(opts, "options")) {
+		snprintf(options, sizeof(options), "-c statement_timeout=%.0f",
+		         pg->req->timeout * 1000 < 1 ? 1 : pg->req->timeout * 1000);
+		keys[n] = "options", vals[n++] = options;
+	}
 	keys[n] = NULL, vals[n] = NULL;
+	hide_server_password(pg, opts);
 	PQconninfoFree(opts);
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(pg->conn) == CONNECTION_OK) {

@@ -23,6 +23,7 @@ struct is_pg {
 	const char *server;                /* borrowed: spec.server */
 	PGconn *conn;                      /* owned; NULL until connected */
 	char *dbname;                      /* owned: the database connected to */
+	int server_hidden;                 /* spec.server's password declared secret */
 };
 
 void is_pg_init(struct is_pg *pg, struct is_provider_request *req,
@@ -60,7 +61,9 @@ const char *is_pg_object_name(struct is_pg *pg);
  * Connects to spec.server, on database dbname instead of the one it names
  * when dbname is not NULL. A connection that fails is retryable unless the
  * server refused the credentials or the database does not exist. The
- * server's password never appears in a message.
+ * server's password never appears in a message, and one written in
+ * spec.server is declared a secret. With a timeout (metadata.timeout), the
+ * server cancels statements that run past it.
  */
 int is_pg_connect(struct is_pg *pg, const char *dbname);
 /* Closes the connection (to connect to another database). */

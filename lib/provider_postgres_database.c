@@ -4,6 +4,7 @@
  * dependents use. Spec, outputs and behaviour are in
  * infrastream-provider-postgres(7).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@ struct database {
 	const char *user, *password, *host, *port;                /* borrowed */
 	json_t *extensions;                                       /* owned */
 	int drop_with_data;
+	char port_text[24];      /* spec.port given as a number */
 };
 
 struct database_state {
@@ -58,10 +60,13 @@ static int read_spec(struct is_pg *pg, struct database *d)
 	    is_pg_spec_string(pg, "host", NULL, &d->host) < 0 ||
 	    is_pg_spec_bool(pg, "dropWithData", 0, &d->drop_with_data) < 0)
 		return -1;
-	if (json_is_integer(json_object_get(pg->req->spec, "port")))
-		return is_pg_fail(pg, "spec.port must be a string (quote it: \"5432\")");
-	if (is_pg_spec_string(pg, "port", NULL, &d->port) < 0)
+	if (json_is_integer(json_object_get(pg->req->spec, "port"))) {
+		snprintf(d->port_text, sizeof(d->port_text), "%lld",
+		         (long long)json_integer_value(json_object_get(pg->req->spec, "port")));
+		d->port = d->port_text;
+	} else if (is_pg_spec_string(pg, "port", NULL, &d->port) < 0) {
 		return -1;
+	}
 	d->extensions = is_pg_spec_names(pg, "extensions");
 	return d->extensions ? 0 : -1;
 }

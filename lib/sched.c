@@ -30,7 +30,7 @@ static const char *const action_names[] = { "create", "update", "replace", "dele
 
 enum phase { P_UNSEEN, P_WAITING, P_QUEUED, P_RUNNING, P_RETRY, P_DONE };
 
-enum { KILL_AFTER_MS = 2000, HARD_STOP_MS = 5000, MAX_POOL = 256 };
+enum { KILL_AFTER_MS = 2000, HARD_STOP_MS = 5000, MAX_POOL = 256, INTENTS_AHEAD = 512 };
 
 struct kindq;
 
@@ -44,6 +44,8 @@ struct node {
 	int gate, placeholder_failed, created, abandoned, timed_out;
 	int placed;                   /* its first event said where it sits */
 	int reading, read_done;       /* a read before its action (--refresh) */
+	int intended;                 /* an intent is recorded for intent_for */
+	enum action intent_for;
 	int stage;                    /* replace: 0 deleting, 1 creating */
 	size_t pending;               /* dependencies not READY yet */
 	struct node **dependents;
@@ -99,6 +101,8 @@ struct sched {
 	size_t nstack, stack_cap;
 	struct node **instant;       /* gates, noops and dry runs: no provider call */
 	size_t ninstant, instant_cap, instant_head;
+	struct node **intending;     /* provider calls waiting for their intents */
+	size_t nintending, intending_cap;
 	struct node **created;       /* READY by a create of this run, in order */
 	size_t ncreated, created_cap;
 	size_t running, retrying;
@@ -580,9 +584,14 @@ static int wants_read(struct node *n, const struct is_sched_config *cfg)
 {
 	json_t *meta;
 
-	if (!cfg->refresh || n->gate || n->read_done || !n->rec)
+	if (n->gate || n->read_done || !n->rec)
 		return 0;
 	if (n->action != A_NOOP && n->action != A_UPDATE)
+		return 0;
+	/* A change left pending by a run that died: look before acting. */
+	if (json_is_object(is_sched_record_pending(n->rec)))
+		return 1;
+	if (!cfg->refresh)
 		return 0;
 	if (!is_sched_record_prior(n->rec))
 		return 0;
@@ -719,7 +728,30 @@ static void on_stall(uv_timer_t *t)
 		emit(s, n, IS_ST_STALLED, NULL, NULL, NULL);
 }
 
+static void call_provider_now(struct sched *s, struct node *n);
+
+static int needs_intent(const struct node *n)
+{
+	return !n->reading && !(n->intended && n->intent_for == n->action);
+}
+
+/*
+ * With cfg->intend (is-exec --ledger), a call that may change something
+ * waits until its intent is recorded: the calls that start in one pass of
+ * dispatch share one commit (flush_intents).
+ */
 static void call_provider(struct sched *s, struct node *n)
+{
+	if (s->cfg->intend && needs_intent(n)) {
+		s->intending = is_xgrow(s->intending, &s->intending_cap, s->nintending + 1,
+		                        sizeof(*s->intending));
+		s->intending[s->nintending++] = n;
+		return;
+	}
+	call_provider_now(s, n);
+}
+
+static void call_provider_now(struct sched *s, struct node *n)
 {
 	json_t *extra = NULL;
 
@@ -756,6 +788,102 @@ static void release_slot(struct sched *s, struct node *n)
 {
 	s->running--;
 	n->kq->running--;
+}
+
+static void fail_now(struct sched *s, struct node *n, const char *msg);
+
+/* Field f of the record as JSON text without its key (a new string), or
+ * NULL; a string's quotes are kept unless unquote. */
+static char *field_text(struct is_sched_record *rec, enum is_sched_field f, int unquote)
+{
+	struct is_strbuf sb = IS_STRBUF_INIT;
+	char *colon, *text = NULL;
+	size_t len;
+
+	is_sched_record_add_field(rec, f, 1, &sb);
+	if (sb.buf && (colon = strchr(sb.buf + 2, ':')) != NULL) {
+		text = colon + 1;
+		len = sb.len - (size_t)(text - sb.buf);
+		if (unquote && len >= 2 && text[0] == '"') {
+			text++;
+			len -= 2;
+		}
+		text = is_xstrndup(text, len);
+	}
+	is_strbuf_release(&sb);
+	return text;
+}
+
+/*
+ * Up to INTENTS_AHEAD resources already waiting in the ready queues, whose
+ * intents go in the same commit: they start within moments, and a provider
+ * that does not block (Noop) would otherwise pay a commit for every -j of
+ * them. Appended to *batch (n of them, cap *cap); returns the new n.
+ */
+static size_t intents_ahead(struct sched *s, struct node ***batch, size_t n, size_t *cap)
+{
+	size_t i, j, added = 0;
+
+	for (i = 0; i < s->nqueues && added < INTENTS_AHEAD; i++) {
+		struct kindq *q = s->queues[i];
+
+		for (j = 0; j < q->n && added < INTENTS_AHEAD; j++) {
+			if (!needs_intent(q->heap[j]))
+				continue;
+			*batch = is_xgrow(*batch, cap, n + 1, sizeof(**batch));
+			(*batch)[n++] = q->heap[j];
+			added++;
+		}
+	}
+	return n;
+}
+
+/* Records the intents of the calls waiting for them, then makes the calls;
+ * when the intents cannot be recorded, nothing is called and they fail. */
+static void flush_intents(struct sched *s)
+{
+	struct node **batch = s->intending;
+	struct is_sched_intent *v;
+	size_t waiting = s->nintending, cap = s->intending_cap, n, i;
+	char *error = NULL;
+	int rc;
+
+	s->intending = NULL;
+	s->nintending = s->intending_cap = 0;
+	n = s->stopping ? waiting : intents_ahead(s, &batch, waiting, &cap);
+	v = is_xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		v[i].run = s->out.run;
+		v[i].id = batch[i]->id;
+		v[i].kind = batch[i]->rec->kind;
+		v[i].op = action_names[batch[i]->action];
+		v[i].hash = field_text(batch[i]->rec, IS_SCHED_HASH, 1);
+		v[i].spec = field_text(batch[i]->rec, IS_SCHED_SPEC, 0);
+	}
+	rc = s->cfg->intend(s->cfg->intend_ctx, v, n, &error);
+	for (i = 0; i < n; i++) {
+		free(v[i].hash);
+		free(v[i].spec);
+	}
+	free(v);
+	for (i = waiting; i < n && rc == 0; i++) {
+		batch[i]->intended = 1;
+		batch[i]->intent_for = batch[i]->action;
+	}
+	for (i = 0; i < waiting; i++) {
+		struct node *x = batch[i];
+
+		if (rc < 0) {
+			emit(s, x, start_status(x), NULL, NULL, NULL);
+			fail_now(s, x, error ? error : "cannot record the intent");
+			continue;
+		}
+		x->intended = 1;
+		x->intent_for = x->action;
+		call_provider_now(s, x);
+	}
+	free(error);
+	free(batch);
 }
 
 static void fail_now(struct sched *s, struct node *n, const char *msg)
@@ -868,6 +996,42 @@ static void after_read(struct sched *s, struct node *n, json_t *seen)
 	call_provider(s, n);
 }
 
+/* 1 when the record carries a pending create: a run died while making it. */
+static int pending_create(struct node *n)
+{
+	const char *op = json_string_value(json_object_get(is_sched_record_pending(n->rec),
+	                                                   "op"));
+
+	return op && !strcmp(op, "create");
+}
+
+/*
+ * A create left pending: what the read found decides. Gone, or a provider
+ * that cannot look (its create must be idempotent), is created; found, it is
+ * adopted, READY as created with what the read saw and "adopted": true, so
+ * the ledger records it; found and planned for an update, it is updated.
+ */
+static void finish_pending_create(struct sched *s, struct node *n, json_t *seen, int gone)
+{
+	json_t *extra;
+
+	if (gone || n->action == A_UPDATE) {
+		json_decref(seen);
+		if (gone)
+			n->action = A_CREATE;
+		call_provider(s, n);
+		return;
+	}
+	release_slot(s, n);
+	release_work(n);
+	n->action = A_CREATE;
+	n->outputs = seen;
+	extra = json_pack("{s:b}", "adopted", 1);
+	s->sum->changed++;
+	settle_ex(s, n, IS_ST_READY, NULL, extra);
+	json_decref(extra);
+}
+
 /*
  * A read's drift, less what metadata.ignoreChanges leaves out, is a DRIFTED
  * event that says what differs; then the resource is corrected, created
@@ -883,9 +1047,15 @@ static void finish_read(struct sched *s, struct node *n)
 	      : is_drift_ignore(n->res.drift, json_object_get(meta, "ignoreChanges"));
 	seen = n->res.outputs;
 	n->res.outputs = NULL;
+	gone = n->res.unchecked || json_is_true(json_object_get(n->res.drift, "gone"));
 	is_provider_result_release(&n->res);
 	n->reading = 0;
 	n->read_done = 1;
+	if (pending_create(n) && !s->cfg->dry_run) {
+		json_decref(drift);
+		finish_pending_create(s, n, seen, gone);
+		return;
+	}
 	if (!drift) {
 		after_read(s, n, seen);
 		return;
@@ -1030,13 +1200,26 @@ static struct kindq *best_queue(struct sched *s)
 	return best;
 }
 
+static void dispatch_some(struct sched *s);
+
 static void dispatch(struct sched *s)
 {
-	struct kindq *q;
-
 	if (s->dispatching || s->ended)
 		return;
 	s->dispatching = 1;
+	for (;;) {
+		dispatch_some(s);
+		if (!s->nintending)
+			break;
+		flush_intents(s);
+	}
+	s->dispatching = 0;
+}
+
+static void dispatch_some(struct sched *s)
+{
+	struct kindq *q;
+
 	for (;;) {
 		if (s->instant_head < s->ninstant) {
 			run_instant(s, s->instant[s->instant_head++]);
@@ -1050,7 +1233,6 @@ static void dispatch(struct sched *s)
 			break;
 		start(s, heap_pop(q));
 	}
-	s->dispatching = 0;
 }
 
 /* ---- stopping, rolling back, ending ---- */
@@ -1388,6 +1570,7 @@ static void free_all(struct sched *s)
 	free(s->stack);
 	free(s->instant);
 	free(s->created);
+	free(s->intending);
 	free(s->stop_reason);
 	json_decref(s->dry);
 }

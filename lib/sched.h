@@ -20,6 +20,13 @@ struct is_sched_limit {
 	int limit;
 };
 
+/* A provider call about to change something (is_sched_config.intend). */
+struct is_sched_intent {
+	const char *run, *id, *kind, *op;   /* borrowed; op: create, update, replace, delete */
+	char *hash;                         /* the record's hash, or NULL */
+	char *spec;                         /* its spec as planned (JSON text), or NULL */
+};
+
 struct is_sched_config {
 	int jobs;                   /* at most this many provider calls at once */
 	const struct is_sched_limit *limits;
@@ -37,6 +44,14 @@ struct is_sched_config {
 	int input_fd;               /* borrowed */
 	const char *input_name;
 	FILE *out;                  /* borrowed */
+	/*
+	 * When set, called with the calls that may change something (create,
+	 * update, replace, delete) before any of them is made, several at once;
+	 * it returns 0 once they are durable, or -1 with *error (a new string):
+	 * then those calls fail and are not made.
+	 */
+	int (*intend)(void *ctx, const struct is_sched_intent *v, size_t n, char **error);
+	void *intend_ctx;
 	/* A message for people (already redacted), without program name. */
 	void (*report)(void *ctx, const char *message);
 	void *report_ctx;

@@ -32,7 +32,8 @@ pg_stop() {
 	PG_DATA=
 }
 
-pg_start() {
+# The server's folders, made and owned as initdb needs.
+pg_prepare() {
 	PG_BIN=$(pg_bindir) || { echo "tests/pg.sh: no initdb (Debian package postgresql)" >&2; return 1; }
 	PG_DATA=$T/pg
 	PG_SOCK=$T/pgsock
@@ -42,17 +43,55 @@ pg_start() {
 		chown postgres "$PG_DATA" "$PG_SOCK"
 	fi
 	chmod 700 "$PG_DATA"
+}
+
+pg_initdb() {
 	pg_as "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --no-sync -E UTF8 \
 		--locale=C.UTF-8 >"$T/pg-initdb.log" 2>&1 ||
 		{ cat "$T/pg-initdb.log" >&2; return 1; }
-	trap 'pg_stop; rm -rf "$T"' EXIT
+}
+
+pg_run() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_DATA/server.log" \
 		-o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCK' -p 5432 -c fsync=off -c max_connections=300" \
 		start >/dev/null 2>&1 ||
 		{ cat "$PG_DATA/server.log" >&2; return 1; }
+}
+
+pg_exports() {
 	PGHOST=$PG_SOCK PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 	IS_TEST_PG_URL="postgresql:///postgres?host=$PG_SOCK&port=5432&user=postgres"
 	export PGHOST PGPORT PGUSER PGDATABASE IS_TEST_PG_URL
+}
+
+pg_start() {
+	pg_prepare || return 1
+	pg_initdb || return 1
+	trap 'pg_stop; rm -rf "$T"' EXIT
+	pg_run || return 1
+	pg_exports
+}
+
+# pg_start_async: pg_start in the background, for a script with other work
+# to do first; the environment is set at once, and pg_wait (which fails if
+# the server did not start) must come before the first use of the server.
+# pg_wait works from subshells too: the starter leaves a file saying how
+# it went.
+pg_start_async() {
+	pg_prepare || return 1
+	(if pg_initdb && pg_run; then : >"$T/pg.up"; else : >"$T/pg.failed"; fi) &
+	PG_STARTER=$!
+	trap 'wait "$PG_STARTER" 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
+	pg_exports
+}
+
+pg_wait() {
+	i=0
+	until [ -e "$T/pg.up" ]; do
+		[ ! -e "$T/pg.failed" ] && [ $i -lt 1200 ] || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
 }
 
 # pg_passwords: from now on every role but the superuser "postgres" logs in

@@ -9,10 +9,16 @@
 # The PostgreSQL walk-through runs against a private server, as a reader's
 # would against theirs: its admin URL is the secret PG_ADMIN_URL, and other
 # roles log in with their passwords.
-pg_start
-pg_passwords
+# It starts in the background while the blocks before run.
+pg_start_async
 IS_SECRET_PG_ADMIN_URL=$IS_TEST_PG_URL
 export IS_SECRET_PG_ADMIN_URL
+pg_ready() {
+	[ ! -e "$T/pg.ready" ] || return 0
+	pg_wait || { fail "docs: the PostgreSQL server did not start"; exit 1; }
+	pg_passwords
+	: >"$T/pg.ready"
+}
 
 ln -s "$TOP/share" share
 ln -s "$TOP/tests" tests
@@ -41,6 +47,7 @@ run_block_commands() {
 }
 
 compare_readme() {
+	case $1 in *checkout*|*psql*|*PG_ADMIN*) pg_ready ;; esac
 	sh -c "$1" >got 2>&1 || true
 	if cmp -s want got; then
 		ok "README: $1"
@@ -54,6 +61,7 @@ for b in $(cut -f1 readme.blocks | sort -un); do
 		run_block_commands "$b"
 done
 
+pg_ready
 for page in "$TOP"/man/*.[1-9]; do
 	[ -f "$page" ] || continue
 	awk '

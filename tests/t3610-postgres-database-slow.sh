@@ -216,3 +216,34 @@ wait "$sleeper" 2>/dev/null || true
 	[ "$(q "SELECT count(*) FROM pg_roles WHERE rolname = 'checkout'")" = 0 ] &&
 	ok "with dropWithData applied first, the delete drops database and role" ||
 	fail "with dropWithData applied first, the delete drops database and role" "$(cat exec5.err)" "$(grep FAILED run5.ndjson)"
+
+# A password written in spec.server is hidden like a secret; a statement
+# blocked past metadata.timeout is cancelled by the server (a thread cannot
+# be killed), so the run ends instead of waiting on the lock.
+cat >lit.yaml <<'Y'
+apiVersion: infrastream/v1
+kind: PostgresRole
+metadata: {name: lit}
+spec:
+  server: ${env:IS_TEST_PG_URL}&password=Lit3ralPassw0rd
+  login: false
+Y
+run_rc rc sh -c 'is-parse lit.yaml | is-graph | is-exec >lit.ndjson 2>lit.err'
+[ "$rc" = 0 ] && ! grep -q Lit3ralPassw0rd lit.ndjson lit.err && grep -q 'password=\*\*\*' lit.ndjson &&
+	ok "a password in spec.server shows as *** in the records" ||
+	fail "a password in spec.server shows as *** in the records" "$(cat lit.err)"
+sed -i 's/name: lit}/name: lit2, timeout: 1s}/' lit.yaml
+# Another session creates the same role and does not commit: the
+# provider's CREATE ROLE waits on it.
+psql -XAtq -c "BEGIN; CREATE ROLE lit2; SELECT pg_sleep(8); ROLLBACK" >/dev/null 2>&1 &
+locker=$!
+i=0; until [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'BEGIN; CREATE ROLE lit2%' AND wait_event = 'PgSleep'")" = 1 ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+start=$(date +%s)
+run_rc rc sh -c 'is-parse lit.yaml | is-graph | is-exec --backoff 0.01 >lock.ndjson 2>lock.err'
+took=$(($(date +%s) - start))
+kill "$locker" 2>/dev/null || true
+wait "$locker" 2>/dev/null || true
+[ "$rc" = 1 ] && [ "$took" -lt 6 ] &&
+	jq -e -s 'any(.id == "PostgresRole/lit2" and .status == "FAILED" and (.error | test("time")))' lock.ndjson >/dev/null &&
+	ok "a statement blocked past metadata.timeout is cancelled: FAILED in ${took}s" ||
+	fail "a statement blocked past metadata.timeout is cancelled" "rc=$rc took=${took}s" "$(grep FAILED lock.ndjson)"

@@ -92,12 +92,17 @@ pass stack
 	ok "held by another: exit 3, the holder logged" || fail "held by another: exit 3" "rc=$rc" "$(last_log)"
 is-ledger unlock --owner ops stack
 pass --lock other-name stack
-[ "$rc" = 0 ] && ok "--lock names the lock" || fail "--lock names the lock" "rc=$rc" "$(last_log)"
+[ "$rc" = 2 ] && [ "$(last_log)" = "reconcile stack: changed (1 changed, 0 drifted)" ] &&
+	ok "--lock names the lock; the failed create, gone from the manifests, is deleted" ||
+	fail "--lock names the lock" "rc=$rc" "$(last_log)"
+pass stack
+[ "$rc" = 0 ] && ok "then clean" || fail "then clean" "rc=$rc" "$(last_log)"
 
 n=$(wc -l <log)
 expect_rc "bad usage: exit 64, not 2" 64 "$reconcile" --bogus stack
 expect_rc "no stack: exit 64" 64 "$reconcile"
 expect_rc "a stack that does not exist: exit 64" 64 "$reconcile" nosuch
+expect_rc "no ledger named: exit 64" 64 env -u IS_LEDGER "$reconcile" stack
 [ "$(wc -l <log)" = "$n" ] && ok "bad usage logs no pass" || fail "bad usage logs no pass"
 "$reconcile" --help >help.txt
 grep -q '^  3   locked' help.txt && ok "--help shows the exit codes" || fail "--help" "$(cat help.txt)"

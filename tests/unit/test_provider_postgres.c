@@ -204,6 +204,16 @@ static void test_database_drift(void)
 	CHECK(call("PostgresGrant", "PostgresGrant/g", IS_OP_DELETE, grant, prior, &res) == 0,
 	      "server: grant delete revokes");
 	is_provider_result_release(&res);
+	CHECK(call("PostgresDatabase", "PostgresDatabase/d", IS_OP_READ,
+	           "{\"name\": \"d_drift\", \"owner\": \"u_drift\", \"host\": \"db.example\", "
+	           "\"port\": 6432, \"user\": \"app\", \"password\": \"p@ss\"}", NULL, &res) == 0 &&
+	      !strcmp(json_string_value(json_object_get(res.outputs, "url")),
+	              "postgresql://app:p%40ss@db.example:6432/d_drift") &&
+	      json_array_size(res.secrets) == 2 &&
+	      !strcmp(json_string_value(json_array_get(res.secrets, 1)), "p%40ss"),
+	      "server: database outputs: host, port and user for dependents, the password "
+	      "(raw and encoded) declared secret");
+	is_provider_result_release(&res);
 	json_decref(prior);
 	sql("DROP DATABASE d_drift");
 	CHECK(call("PostgresDatabase", "PostgresDatabase/d", IS_OP_READ, spec, NULL, &res) == 0 &&
