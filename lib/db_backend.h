@@ -40,5 +40,7 @@ struct is_db_stmt {
 
 struct is_db *is_db_sqlite_open(const char *path, int busy_ms, struct is_error *err);
 struct is_db *is_db_postgres_open(const char *uri, struct is_error *err);
+/* sql with '?' and '?NNN' as $n (a new string); *nparams: the highest n. */
+char *is_db_postgres_placeholders(const char *sql, int *nparams);
 
 #endif

@@ -7,6 +7,13 @@
  * so a million-row result never sits in memory and other statements can run
  * between two steps (libpq's single-row mode would hold the connection).
  *
+ * Inside a write transaction, the executions of a statement prepared with
+ * IS_DB_PERSISTENT that returns no rows (record's INSERTs) are pipelined:
+ * sent at once, their results collected at the next statement that needs
+ * an answer, at commit, or every PIPELINE_MAX of them. A failure among them
+ * fails that point (the commit): the transaction is rolled back as a whole
+ * either way. Without it every INSERT waits a round trip.
+ *
  * Writers serialise on one transaction-scoped advisory lock
  * (IS_DB_WRITE_LOCK_KEY), taken right after BEGIN in READ COMMITTED: every
  * statement after it sees every transaction committed before it got the
@@ -24,7 +31,7 @@
 #include "xalloc.h"
 #include "banned.h"
 
-enum { FETCH_ROWS = 1000 };
+enum { FETCH_ROWS = 1000, PIPELINE_MAX = 256 };
 
 struct pg_db {
 	struct is_db base;
@@ -33,6 +40,8 @@ struct pg_db {
 	struct is_strmap prepared;  /* statement text -> its name (owned strings) */
 	long nprepared, ncursors;
 	long txn;                   /* counts the transactions begun */
+	int writing;                /* in a write transaction */
+	int pipelined;              /* commands sent whose results are not read */
 };
 
 struct pg_stmt {
@@ -44,7 +53,7 @@ struct pg_stmt {
 	char **own;                 /* copies of values given with a length */
 	char (*num)[24];            /* the text of bound integers */
 	PGresult *res;
-	int row, nrows, executed, last_batch;
+	int row, nrows, executed, last_batch, deferred;
 	char cursor[32];            /* "" when none is open */
 	long cursor_txn;
 };
@@ -85,9 +94,56 @@ static PGresult *run(struct pg_db *d, PGresult *res)
 	return NULL;
 }
 
+/*
+ * Reads the results of the pipelined commands and leaves pipeline mode.
+ * Returns -1 (the first error kept) when one of them failed.
+ */
+static int pipeline_end(struct pg_db *d)
+{
+	int failed = 0, nulls = 0;
+
+	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
+		return 0;
+	if (PQpipelineSync(d->conn) != 1) {
+		set_msg(d, NULL);
+		failed = 1;
+	}
+	while (!failed || PQstatus(d->conn) == CONNECTION_OK) {
+		PGresult *res = PQgetResult(d->conn);
+		ExecStatusType st;
+
+		if (!res) {
+			/* One NULL ends each command's results; two in a row: no more. */
+			if (++nulls > 1 && PQstatus(d->conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		nulls = 0;
+		st = PQresultStatus(res);
+		if (st == PGRES_FATAL_ERROR && !failed) {
+			set_msg(d, res);
+			failed = 1;
+		}
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQstatus(d->conn) != CONNECTION_OK && !failed) {
+		set_msg(d, NULL);
+		failed = 1;
+	}
+	PQexitPipelineMode(d->conn);
+	d->pipelined = 0;
+	return failed ? -1 : 0;
+}
+
 static int pg_exec(struct is_db *db, const char *sql)
 {
-	PGresult *res = run(pdb(db), PQexec(pdb(db)->conn, sql));
+	PGresult *res;
+
+	if (pipeline_end(pdb(db)) < 0)
+		return -1;
+	res = run(pdb(db), PQexec(pdb(db)->conn, sql));
 
 	PQclear(res);
 	return res ? 0 : -1;
@@ -117,7 +173,7 @@ static const char *pg_errmsg(const struct is_db *db)
  * '?' and '?NNN' as $n, outside quotes and comments; a bare '?' takes the
  * number after the highest so far, as in SQLite.
  */
-static char *placeholders(const char *sql, int *nparams)
+char *is_db_postgres_placeholders(const char *sql, int *nparams)
 {
 	struct is_strbuf sb = IS_STRBUF_INIT;
 	const char *p = sql;
@@ -163,7 +219,7 @@ static int pg_prepare(struct is_db *db, const char *sql, int flags, struct is_db
 	s->base.ops = &pg_ops;
 	s->db = pdb(db);
 	s->flags = flags;
-	s->sql = placeholders(sql, &s->nparams);
+	s->sql = is_db_postgres_placeholders(sql, &s->nparams);
 	n = s->nparams ? s->nparams : 1;
 	s->values = is_xcalloc((size_t)n, sizeof(*s->values));
 	s->own = is_xcalloc((size_t)n, sizeof(*s->own));
@@ -220,6 +276,8 @@ static const char *prepared_name(struct pg_stmt *s)
 
 	if (name)
 		return name;
+	if (pipeline_end(d) < 0)
+		return NULL;
 	name = is_xasprintf("is_s%ld", ++d->nprepared);
 	res = run(d, PQprepare(d->conn, name, s->sql, s->nparams, NULL));
 	if (!res) {
@@ -235,6 +293,8 @@ static int fetch(struct pg_stmt *s)
 {
 	char sql[64];
 
+	if (pipeline_end(s->db) < 0)
+		return -1;
 	PQclear(s->res);
 	snprintf(sql, sizeof(sql), "FETCH FORWARD %d FROM %s", FETCH_ROWS, s->cursor);
 	s->res = run(s->db, PQexec(s->db->conn, sql));
@@ -256,6 +316,8 @@ static int open_cursor(struct pg_stmt *s)
 	struct is_strbuf sql = IS_STRBUF_INIT;
 	PGresult *res;
 
+	if (pipeline_end(s->db) < 0)
+		return -1;
 	snprintf(s->cursor, sizeof(s->cursor), "is_c%ld", ++s->db->ncursors);
 	is_strbuf_addf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", s->cursor, s->sql);
 	res = run(s->db, PQexecParams(s->db->conn, sql.buf, s->nparams, NULL, s->values,
@@ -270,6 +332,32 @@ static int open_cursor(struct pg_stmt *s)
 	return fetch(s);
 }
 
+/* An INSERT of record's, in a write transaction: its result can wait. */
+static int can_defer(const struct pg_stmt *s)
+{
+	return (s->flags & IS_DB_PERSISTENT) && s->db->writing &&
+	       !strncmp(s->sql, "INSERT ", 7) && !strstr(s->sql, "RETURNING");
+}
+
+static int send_deferred(struct pg_stmt *s, const char *name)
+{
+	struct pg_db *d = s->db;
+
+	if (d->pipelined >= PIPELINE_MAX && pipeline_end(d) < 0)
+		return -1;
+	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(d->conn) != 1) {
+		set_msg(d, NULL);
+		return -1;
+	}
+	if (PQsendQueryPrepared(d->conn, name, s->nparams, s->values, NULL, NULL, 0) != 1) {
+		set_msg(d, NULL);
+		return -1;
+	}
+	d->pipelined++;
+	s->deferred = 1;
+	return 0;
+}
+
 static int execute(struct pg_stmt *s)
 {
 	const char *name;
@@ -277,6 +365,10 @@ static int execute(struct pg_stmt *s)
 	if ((s->flags & IS_DB_STREAM) && in_txn(s->db))
 		return open_cursor(s);
 	if (!(name = prepared_name(s)))
+		return -1;
+	if (can_defer(s))
+		return send_deferred(s, name);
+	if (pipeline_end(s->db) < 0)
 		return -1;
 	s->res = run(s->db, PQexecPrepared(s->db->conn, name, s->nparams, s->values, NULL,
 	                                   NULL, 0));
@@ -297,6 +389,8 @@ static int pg_step(struct is_db_stmt *st)
 		if (execute(s) < 0)
 			return IS_DB_ERROR;
 	}
+	if (s->deferred)
+		return IS_DB_DONE;
 	if (!s->res)
 		return IS_DB_ERROR;
 	if (++s->row < s->nrows)
@@ -370,7 +464,8 @@ static void pg_reset(struct is_db_stmt *st)
 	PQclear(s->res);
 	s->res = NULL;
 	/* A cursor dies with its transaction; CLOSE in another would fail it. */
-	if (s->cursor[0] && s->cursor_txn == s->db->txn && in_txn(s->db)) {
+	if (s->cursor[0] && s->cursor_txn == s->db->txn && in_txn(s->db) &&
+	    pipeline_end(s->db) == 0) {
 		char sql[48];
 
 		snprintf(sql, sizeof(sql), "CLOSE %s", s->cursor);
@@ -378,6 +473,7 @@ static void pg_reset(struct is_db_stmt *st)
 	}
 	s->cursor[0] = '\0';
 	s->executed = 0;
+	s->deferred = 0;
 	s->nrows = 0;
 	s->row = -1;
 }
@@ -408,6 +504,7 @@ static int pg_begin_write(struct is_db *db)
 		PQclear(PQexec(pdb(db)->conn, "ROLLBACK"));
 		return -1;
 	}
+	pdb(db)->writing = 1;
 	return 0;
 }
 
@@ -424,6 +521,8 @@ static int pg_in_transaction(const struct is_db *db)
 
 static void pg_rollback(struct is_db *db)
 {
+	pipeline_end(pdb(db));
+	pdb(db)->writing = 0;
 	if (pg_in_transaction(db))
 		PQclear(PQexec(pdb(db)->conn, "ROLLBACK"));
 }
@@ -435,6 +534,16 @@ static int pg_commit(struct is_db *db)
 	PGresult *res;
 	int ok;
 
+	if (pipeline_end(d) < 0) {
+		char *msg = d->msg;
+
+		d->msg = NULL;
+		pg_rollback(db);
+		free(d->msg);
+		d->msg = msg;
+		return -1;
+	}
+	d->writing = 0;
 	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
 		free(d->msg);
 		d->msg = is_xstrdup("the transaction failed earlier and was rolled back");

@@ -114,6 +114,26 @@ static int ignored(const char *name, const json_t *change, const json_t *ignore)
 	return same;
 }
 
+int is_json_redacted(const json_t *v)
+{
+	size_t i;
+	const char *key;
+	json_t *x;
+
+	if (json_is_string(v))
+		return strstr(json_string_value(v), "***") != NULL;
+	if (json_is_array(v)) {
+		json_array_foreach((json_t *)v, i, x)
+			if (is_json_redacted(x))
+				return 1;
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x)
+			if (is_json_redacted(x))
+				return 1;
+	}
+	return 0;
+}
+
 json_t *is_drift_ignore(const json_t *drift, const json_t *ignore)
 {
 	json_t *out, *change;
@@ -121,11 +141,12 @@ json_t *is_drift_ignore(const json_t *drift, const json_t *ignore)
 
 	if (!json_is_object(drift) || !json_object_size(drift))
 		return NULL;
-	if (json_is_true(json_object_get(drift, "gone")) || !json_array_size(ignore))
+	if (json_is_true(json_object_get(drift, "gone")))
 		return json_incref((json_t *)drift);
 	out = json_object();
 	json_object_foreach((json_t *)drift, name, change)
-		if (!ignored(name, change, ignore))
+		if (!ignored(name, change, ignore) &&
+		    !is_json_redacted(json_object_get(change, "was")))
 			json_object_set(out, name, change);
 	if (!json_object_size(out)) {
 		json_decref(out);

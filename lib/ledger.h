@@ -34,7 +34,8 @@ struct is_ledger {
 };
 
 /*
- * The database path when no --db is given: $IS_LEDGER, else
+ * The database when no --db is given: $IS_LEDGER (a path or a postgres://
+ * URI), else
  * $XDG_STATE_HOME/infrastream/ledger.db, else
  * $HOME/.local/state/infrastream/ledger.db. Returns a new string, or NULL
  * when none can be made (no HOME).

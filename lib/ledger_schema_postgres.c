@@ -23,8 +23,10 @@
  *   configuration (no stemming, no stop words).
  * - group_concat(text, text), the aggregate the queries use for the deps of
  *   a state.
- * A ledger starts at the current version; later migrations come in pairs,
- * one per backend, with the same version.
+ * A ledger starts at version 3; a later migration comes in a pair, one
+ * here and one in ledger_schema.c, with the same version (and an
+ * append-only table it adds goes into is_ledger_tables, for both backends'
+ * triggers and verify).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +135,8 @@ static const struct is_ledger_migration migrations[] = {
 	{ 0, NULL }
 };
 
-/* Tables whose rows have a seq from ledger_sequence. */
+/* Tables whose rows have a seq from ledger_sequence: every append-only
+ * table (is_ledger_tables) but these, which have no seq column. */
 static int has_seq(const char *table)
 {
 	return strcmp(table, "state_dependencies") != 0;

@@ -199,6 +199,36 @@ static int retryable_state(const char *state)
 	return 0;
 }
 
+/* What to do about the SQLSTATEs a provider meets most, when PostgreSQL
+ * gives no hint of its own. */
+static const char *advice(const char *state)
+{
+	static const struct { const char *state, *text; } table[] = {
+		{ "42501", "the role of spec.server lacks the right: use a superuser, or one "
+		           "with CREATEROLE and CREATEDB that is a member of the owner roles" },
+		{ "42704", "a role it names does not exist: make it first (reference its "
+		           "PostgresRole, so it comes before)" },
+		{ "3D000", "the database does not exist: make it first (reference its "
+		           "PostgresDatabase)" },
+		{ "3F000", "the schema does not exist: make it first, or name another in "
+		           "spec.schema" },
+		{ "2BP01", "other objects depend on it: delete or reassign those first" },
+		{ "55006", "it is in use: wait until the other sessions leave, or end them" },
+		{ "57014", "it ran past metadata.timeout, likely waiting on a lock another "
+		           "session holds" },
+		{ "22023", "a value in the spec is not valid for PostgreSQL: check the "
+		           "encoding and locale names (SELECT * FROM pg_collation)" },
+		{ "58P01", "a file is missing on the server: is the extension installed "
+		           "there (its package, e.g. postgresql-contrib)?" },
+	};
+	size_t i;
+
+	for (i = 0; state && i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].state, state))
+			return table[i].text;
+	return NULL;
+}
+
 /* Fills the error from a failed result: "what: message (SQLSTATE x); hint". */
 static void sql_error(struct is_pg *pg, const char *what, const PGresult *r)
 {
@@ -207,6 +237,9 @@ static void sql_error(struct is_pg *pg, const char *what, const PGresult *r)
 	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : NULL;
 	char *msg = one_line(primary ? primary : PQerrorMessage(pg->conn));
+
+	if (!hint)
+		hint = advice(state);
 
 	pg->res->retryable = retryable_state(state);
 	is_pg_fail(pg, "%s: %s (SQLSTATE %s)%s%s%s%s%s", what, msg, state ? state : "none",

@@ -53,8 +53,13 @@ int is_pg_spec_int(struct is_pg *pg, const char *key, long long dflt, long long 
 /* spec[key] as an array of non-empty strings, a new reference (an empty
  * array when absent); NULL with the error filled when not one. */
 json_t *is_pg_spec_names(struct is_pg *pg, const char *key);
+/* The longest name PostgreSQL keeps whole (NAMEDATALEN - 1 bytes); it cuts
+ * longer ones with no more than a notice, so they are refused instead. */
+#define IS_PG_NAME_MAX 63
+/* 0, or -1 with the error filled when name (NULL: none) is too long. */
+int is_pg_check_name(struct is_pg *pg, const char *key, const char *name);
 /* The object's name: spec.name, else the resource's own name (the id after
- * its '/'). Borrowed. */
+ * its '/'). Borrowed; NULL with the error filled when too long. */
 const char *is_pg_object_name(struct is_pg *pg);
 
 /*

@@ -49,8 +49,10 @@ static int read_spec(struct is_pg *pg, struct database *d)
 	memset(d, 0, sizeof(*d));
 	if (is_pg_spec_begin(pg, database_keys) < 0)
 		return -1;
-	d->name = is_pg_object_name(pg);
+	if (!(d->name = is_pg_object_name(pg)))
+		return -1;
 	if (is_pg_spec_string(pg, "owner", NULL, &d->owner) < 0 ||
+	    is_pg_check_name(pg, "spec.owner", d->owner) < 0 ||
 	    is_pg_spec_string(pg, "encoding", NULL, &d->encoding) < 0 ||
 	    is_pg_spec_string(pg, "locale", NULL, &locale) < 0 ||
 	    is_pg_spec_string(pg, "lcCollate", locale, &d->collate) < 0 ||

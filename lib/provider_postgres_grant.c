@@ -120,7 +120,11 @@ static int read_spec(struct is_pg *pg, struct grant *g)
 		rc = -1;
 	}
 	if (rc == 0 && (is_pg_spec_string(pg, "schema", "public", &g->schema) < 0 ||
-	                is_pg_spec_string(pg, "defaultsFor", NULL, &g->defaults_for) < 0))
+	                is_pg_spec_string(pg, "defaultsFor", NULL, &g->defaults_for) < 0 ||
+	                is_pg_check_name(pg, "spec.role", g->role) < 0 ||
+	                is_pg_check_name(pg, "spec.database", g->database) < 0 ||
+	                is_pg_check_name(pg, "spec.schema", g->schema) < 0 ||
+	                is_pg_check_name(pg, "spec.defaultsFor", g->defaults_for) < 0))
 		rc = -1;
 	for (t = 0; rc == 0 && t < T_COUNT; t++)
 		if (!(g->want[t] = privileges(pg, (enum target)t, t == T_DATABASE ? connect : none)))

@@ -43,10 +43,14 @@ static void role_release(struct role *r, struct role_state *st)
 
 static int read_spec(struct is_pg *pg, struct role *r)
 {
+	size_t i;
+	json_t *e;
+
 	memset(r, 0, sizeof(*r));
 	if (is_pg_spec_begin(pg, role_keys) < 0)
 		return -1;
-	r->name = is_pg_object_name(pg);
+	if (!(r->name = is_pg_object_name(pg)))
+		return -1;
 	if (is_pg_spec_bool(pg, "login", 1, &r->login) < 0 ||
 	    is_pg_spec_int(pg, "connectionLimit", -1, &r->limit) < 0 ||
 	    is_pg_spec_string(pg, "password", NULL, &r->password) < 0)
@@ -54,6 +58,9 @@ static int read_spec(struct is_pg *pg, struct role *r)
 	if (r->limit < -1 || r->limit > 2147483647)
 		return is_pg_fail(pg, "spec.connectionLimit must be -1 (no limit) or a count");
 	r->in_roles = is_pg_spec_names(pg, "inRoles");
+	json_array_foreach(r->in_roles, i, e)
+		if (is_pg_check_name(pg, "a name in spec.inRoles", json_string_value(e)) < 0)
+			return -1;
 	return r->in_roles ? 0 : -1;
 }
 

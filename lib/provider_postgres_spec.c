@@ -115,14 +115,22 @@ json_t *is_pg_spec_names(struct is_pg *pg, const char *key)
 	return v;
 }
 
+int is_pg_check_name(struct is_pg *pg, const char *key, const char *name)
+{
+	if (name && strlen(name) > IS_PG_NAME_MAX)
+		return is_pg_fail(pg, "%s is %zu bytes long: PostgreSQL keeps %d bytes of a "
+		                  "name and would cut it", key, strlen(name), IS_PG_NAME_MAX);
+	return 0;
+}
+
 const char *is_pg_object_name(struct is_pg *pg)
 {
 	const char *name = json_string_value(json_object_get(pg->req->spec, "name"));
 	const char *slash = strchr(pg->req->id, '/');
 
-	if (name && *name)
-		return name;
-	return slash ? slash + 1 : pg->req->id;
+	if (!name || !*name)
+		name = slash ? slash + 1 : pg->req->id;
+	return is_pg_check_name(pg, "the name", name) < 0 ? NULL : name;
 }
 
 void is_pg_add_uri_component(struct is_strbuf *sb, const char *text)

@@ -225,13 +225,27 @@ static const char *last_line(const struct is_process *p, size_t *len)
 	return s + start;
 }
 
-/* Fields of observed that prior also has, with other values. */
-static json_t *drift_of(json_t *prior, json_t *observed)
+static int listed(const json_t *names, const char *key)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(names, i, e)
+		if (!strcmp(json_string_value(e), key))
+			return 1;
+	return 0;
+}
+
+/* Fields of observed that prior also has, with other values; secrets (the
+ * ledger has them as "***") are not compared. */
+static json_t *drift_of(json_t *prior, json_t *observed, const json_t *secret_names)
 {
 	json_t *drift = json_object(), *v, *was;
 	const char *key;
 
 	json_object_foreach(observed, key, v) {
+		if (listed(secret_names, key))
+			continue;
 		was = json_object_get(prior, key);
 		if (was && !json_equal(was, v))
 			json_object_set_new(drift, key, json_pack("{sOsO}", "was", was, "now", v));
@@ -243,11 +257,53 @@ static json_t *drift_of(json_t *prior, json_t *observed)
 	return drift;
 }
 
+/*
+ * "$secrets" in the outputs a program prints: the names of outputs whose
+ * values are secrets. They are declared to the caller (res->secrets), which
+ * hides them from all it writes, and left out of drift, since the ledger
+ * holds them as "***". The member itself is no output. Returns 0, or -1
+ * with the error filled when it is not a list of output names.
+ */
+static int take_secret_names(struct is_provider_request *req, struct is_provider_result *res,
+                             const struct is_process *p, json_t *observed, json_t **names)
+{
+	json_t *list = json_object_get(observed, "$secrets"), *e, *v;
+	size_t i;
+
+	*names = NULL;
+	if (!list)
+		return 0;
+	json_array_foreach(list, i, e)
+		if (!json_is_string(e) || !json_object_get(observed, json_string_value(e)))
+			break;
+	if (!json_is_array(list) || i < json_array_size(list)) {
+		is_error_set(&res->err, "provider-outputs", NULL, 0, 0,
+		             "%s: '$secrets' in the outputs of '%s' must list names of "
+		             "outputs it prints", is_provider_op_name(req->op), p->argv[0]);
+		is_error_set_id(&res->err, req->id);
+		return -1;
+	}
+	json_array_foreach(list, i, e) {
+		v = json_object_get(observed, json_string_value(e));
+		if (json_is_string(v)) {
+			is_provider_result_add_secret(res, json_string_value(v));
+		} else {
+			char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+			is_provider_result_add_secret(res, text);
+			free(text);
+		}
+	}
+	*names = json_incref(list);
+	json_object_del(observed, "$secrets");
+	return 0;
+}
+
 static int take_outputs(struct is_provider_request *req, struct is_provider_result *res,
                         const struct is_process *p, json_t *static_outputs)
 {
 	const char *line;
-	json_t *observed = NULL, *out;
+	json_t *observed = NULL, *out, *secret_names = NULL;
 	json_error_t jerr;
 	size_t len;
 
@@ -273,6 +329,10 @@ static int take_outputs(struct is_provider_request *req, struct is_provider_resu
 		json_decref(observed);
 		observed = NULL;
 	}
+	if (observed && take_secret_names(req, res, p, observed, &secret_names) < 0) {
+		json_decref(observed);
+		return -1;
+	}
 	/* A read starts from the recorded outputs; the static ones of the
 	 * spec go over them, since the ledger keeps a secret among them as
 	 * "***" and the spec resolves it. */
@@ -283,9 +343,10 @@ static int take_outputs(struct is_provider_request *req, struct is_provider_resu
 	if (observed) {
 		json_object_update(out, observed);
 		if (req->op == IS_OP_READ && json_is_object(req->prior))
-			res->drift = drift_of(req->prior, observed);
+			res->drift = drift_of(req->prior, observed, secret_names);
 	}
 	json_decref(observed);
+	json_decref(secret_names);
 	res->outputs = out;
 	return 0;
 }

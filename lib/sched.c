@@ -591,6 +591,10 @@ static int wants_read(struct node *n, const struct is_sched_config *cfg)
 	/* A change left pending by a run that died: look before acting. */
 	if (json_is_object(is_sched_record_pending(n->rec)))
 		return 1;
+	/* Recorded outputs with a secret in them ("***" in the ledger): the
+	 * read hands dependents the real value (see after_read). */
+	if (n->action == A_NOOP && is_json_redacted(is_sched_record_prior(n->rec)))
+		return 1;
 	if (!cfg->refresh)
 		return 0;
 	if (!is_sched_record_prior(n->rec))
@@ -1041,13 +1045,14 @@ static void finish_pending_create(struct sched *s, struct node *n, json_t *seen,
 static void finish_read(struct sched *s, struct node *n)
 {
 	json_t *meta = is_sched_record_metadata(n->rec), *drift, *extra, *seen;
-	int gone;
+	int gone, vanished;
 
 	drift = n->res.unchecked ? NULL
 	      : is_drift_ignore(n->res.drift, json_object_get(meta, "ignoreChanges"));
 	seen = n->res.outputs;
 	n->res.outputs = NULL;
-	gone = n->res.unchecked || json_is_true(json_object_get(n->res.drift, "gone"));
+	vanished = json_is_true(json_object_get(n->res.drift, "gone"));
+	gone = n->res.unchecked || vanished;
 	is_provider_result_release(&n->res);
 	n->reading = 0;
 	n->read_done = 1;
@@ -1055,6 +1060,16 @@ static void finish_read(struct sched *s, struct node *n)
 		json_decref(drift);
 		finish_pending_create(s, n, seen, gone);
 		return;
+	}
+	if (!s->cfg->refresh && !is_sched_record_pending(n->rec)) {
+		/* Read for its outputs only: drift is --refresh's business, and
+		 * what is gone keeps its recorded ones. */
+		json_decref(drift);
+		drift = NULL;
+		if (vanished) {
+			json_decref(seen);
+			seen = json_incref(is_sched_record_prior(n->rec));
+		}
 	}
 	if (!drift) {
 		after_read(s, n, seen);

@@ -38,3 +38,44 @@ jq_check "a missing secret: FAILED, naming it and where to set it" "$T/.out" \
 	'any(.id == "Noop/a" and .status == "FAILED" and (.error | test("secret .TOKEN. is not set.*IS_SECRET_TOKEN")))'
 printf 'junk line\n' >bad.env
 expect_rc "a bad --secrets file is a usage error" 2 is-exec --secrets bad.env s.ndjson
+
+# Secret outputs: a program (here a Command) that makes a secret names it in
+# "$secrets"; its dependents get the value, no record shows it, and a read
+# (is-exec --refresh) compares it with nothing, since the ledger has "***".
+IS_LEDGER=$T/ledger.db
+export IS_LEDGER
+cat >gen.yaml <<'Y'
+kind: Command
+metadata: {name: gen}
+spec:
+  create: [sh, -c, 'printf "{\"token\": \"made-%s\", \"user\": \"u1\", \"\$secrets\": [\"token\"]}\n" "$(cat made.seed)"']
+  read: [sh, -c, 'printf "{\"token\": \"made-%s\", \"user\": \"u1\", \"\$secrets\": [\"token\"]}\n" "$(cat made.seed)"']
+---
+kind: File
+metadata: {name: creds}
+spec:
+  path: creds.txt
+  content: "${Command/gen.outputs.user}:${Command/gen.outputs.token}"
+Y
+echo 4d1c0ffee9 >made.seed
+run_rc rc sh -c 'is-parse gen.yaml | is-graph | is-exec | is-ledger record >gen.ndjson 2>gen.err'
+[ "$(cat creds.txt)" = "u1:made-4d1c0ffee9" ] && ok "\$secrets: the dependent File got the real value" ||
+	fail "\$secrets: the dependent File got the real value" "$(cat creds.txt gen.err)"
+jq_check "\$secrets: the outputs show *** and no \$secrets member" gen.ndjson \
+	'any(.id == "Command/gen" and .status == "READY" and .outputs == {token: "***", user: "u1"})'
+! grep -q 4d1c0ffee9 gen.ndjson gen.err && ! sqlite3 "$IS_LEDGER" .dump | grep -q 4d1c0ffee9 &&
+	ok "\$secrets: the value is in no record and not in the ledger" ||
+	fail "\$secrets: the value is in no record and not in the ledger"
+is-ledger state >prior.ndjson
+run_rc rc sh -c 'is-parse gen.yaml | is-graph --prior prior.ndjson | is-exec --refresh-only >ro.ndjson 2>ro.err'
+[ "$rc" = 0 ] && jq_check "\$secrets: a read compares no secret with the recorded ***: no drift" ro.ndjson \
+	'all(.status != "DRIFTED")' || fail "\$secrets: a read compares no secret: exit $rc" "$(cat ro.err)"
+cat >bad.yaml <<'Y'
+kind: Command
+metadata: {name: bad}
+spec:
+  create: [echo, '{"a": 1, "$secrets": ["b"]}']
+Y
+run_rc rc sh -c 'is-parse bad.yaml | is-graph | is-exec >bad.ndjson 2>/dev/null'
+jq_check "\$secrets naming no output: FAILED, saying so" bad.ndjson \
+	'any(.id == "Command/bad" and .status == "FAILED" and (.error | test("must list names of outputs")))'

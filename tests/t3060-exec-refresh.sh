@@ -171,3 +171,40 @@ run_rc rc is-parse bad.yaml >/dev/null 2>bad.err
 [ "$rc" = 1 ] && grep -q 'bad.yaml:2:37: metadata.ignoreChanges\[0\] must be a JSON pointer under /spec or /outputs' bad.err &&
 	ok "is-parse: an ignoreChanges path that is no pointer under /spec or /outputs" ||
 	fail "is-parse rejects a bad ignoreChanges path" "rc=$rc" "$(cat bad.err)"
+
+# A secret among a Command's outputs: the ledger keeps "***". A dependent
+# updated in a later run still gets the real value (the Command is read for
+# it), and a refresh finds no drift in a value the ledger never kept.
+IS_SECRET_PW=hunter2-3060
+export IS_SECRET_PW
+cat >sec.yaml <<EOF
+kind: Command
+metadata: {name: login}
+spec:
+  env: {PW: "\${secret:PW}"}
+  create: [true]
+  read: [sh, -c, 'printf "{\"password\":\"%s\"}\n" "\$PW"']
+  outputs: {password: "\${secret:PW}"}
+---
+kind: File
+metadata: {name: cfg}
+spec: {path: $T/sec.conf, content: "pw=\${login.outputs.password} v=1\n"}
+EOF
+sec_apply() {
+	is-ledger --db sec.db state >sec.prior
+	is-parse sec.yaml | is-graph --prior sec.prior | is-exec "$@" | is-ledger --db sec.db record >sec.run
+}
+sec_apply
+sed -i 's/ v=1/ v=2/' sec.yaml
+sec_apply
+[ "$(cat sec.conf)" = "pw=$IS_SECRET_PW v=2" ] &&
+	ok "a dependent updated later gets the secret, not the ledger's ***" ||
+	fail "a dependent updated later gets the secret" "$(cat sec.conf)"
+sec_apply --refresh
+jq_check "a refresh finds no drift in a secret the ledger keeps as ***" sec.run \
+	'map(select(.type == "run" and .phase == "end"))[0] | .drifted == 0 and .changed == 0'
+if grep -rqF "$IS_SECRET_PW" sec.run sec.db; then
+	fail "the secret is in no record and not in the ledger"
+else
+	ok "the secret is in no record and not in the ledger"
+fi

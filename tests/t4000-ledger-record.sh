@@ -59,6 +59,21 @@ printf '%s\nnot json\n' '{"type":"note","v":1}' >bad.ndjson
 expect_rc "a line that is not JSON: exit 1" 1 is-ledger record bad.ndjson
 same "... and it is passed on as it came" bad.ndjson "$T/.out"
 
+# PostgreSQL: a write the database refuses fails the batch as a whole,
+# nothing of it stored or passed on, and the reason is said (the INSERTs are
+# pipelined: the refusal comes back at the commit).
+if [ "$LEDGER_BACKEND" = postgres ]; then
+	fx=$(ledger_target fx)
+	is-ledger --db "$fx" locks >/dev/null
+	ledger_sql "$fx" "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.resource = 'Noop/b' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END \$\$; CREATE TRIGGER refuse BEFORE INSERT ON states FOR EACH ROW EXECUTE FUNCTION refuse()"
+	expect_rc "a refused write: exit 1" 1 sh -c "is-ledger --db '$fx' record <in.ndjson >fx.out"
+	grep -q "refused by the test" "$T/.err" && ok "... and the database's reason is said" ||
+		fail "... and the database's reason is said" "$(cat "$T/.err")"
+	[ "$(ledger_sql "$fx" "select count(*) from run_events")" = 0 ] && ok "... and nothing of the batch is stored" ||
+		fail "... and nothing of the batch is stored"
+	grep -q '"type":"event"' fx.out && fail "... and nothing of it is passed on" || ok "... and nothing of it is passed on"
+fi
+
 # The append-only triggers (a lock, so that every table has a row).
 is-ledger lock --owner me stack >/dev/null
 for tc in runs:run run_events:run states:resource state_dependencies:depends_on locks:name run_ids:run; do

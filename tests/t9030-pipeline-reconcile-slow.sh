@@ -109,4 +109,30 @@ grep -q '^  3   locked' help.txt && ok "--help shows the exit codes" || fail "--
 run_rc rc "$reconcile" stack 2>stderr.txt
 grep -q '^[0-9T:Z-]* reconcile stack: clean$' stderr.txt &&
 	ok "without --log the line goes to standard error" || fail "without --log" "$(cat stderr.txt)"
+# A pass killed with SIGKILL leaves its lock, and maybe half a run: the
+# next pass on this host sees that the holder is gone, takes the lock over
+# and resumes it; nothing is made twice.
+cat >stack/more.yaml <<EOF
+kind: Command
+metadata: {name: more}
+spec:
+  create: [sh, -c, 'sleep 0.3; echo made >>"\$0"; echo "{}"', $T/more.count]
+  read: [sh, -c, '[ -f "\$0" ] && echo "{}" || echo null', $T/more.count]
+EOF
+setsid "$reconcile" --log "$T/log" stack >/dev/null 2>&1 &
+pid=$!
+n=0
+while lock_free && [ $n -lt 100 ]; do sleep 0.02; n=$((n + 1)); done
+sleep 0.1
+kill -9 -"$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+while pgrep -f "$T/more.count" >/dev/null 2>&1; do sleep 0.05; done
+lock_free && fail "a killed pass leaves its lock" || ok "a killed pass leaves its lock"
+pass stack
+[ "$rc" = 2 ] && last_log | grep -q "^reconcile stack: changed (.*) (took the lock over from .*:$pid, which is gone)$" &&
+	ok "the next pass takes over the lock of a pass that is gone, and resumes" ||
+	fail "the next pass takes over a dead pass's lock" "rc=$rc" "$(last_log)"
+[ "$(cat more.count)" = made ] && ok "the killed pass's create was made once" ||
+	fail "the killed pass's create was made once" "$(cat more.count)"
+lock_free && ok "and releases it" || fail "and releases it" "$(is-ledger locks)"
 check "the ledger verifies" is-ledger verify

@@ -1,4 +1,5 @@
-# Crash resume, the pending -> adopt path: is-exec --ledger records an intent
+# Crash resume, the pending -> adopt path (on SQLite, and on PostgreSQL by
+# t9041-pipeline-resume-pg-slow.sh): is-exec --ledger records an intent
 # before each create; a run whose events never reached "is-ledger record"
 # (as if it had been killed) leaves those intents pending. is-ledger state
 # shows each as a state with "pending", is-graph carries it into the plan,
@@ -6,8 +7,9 @@
 # action create, "adopted": true), what is gone is created, and a Command
 # without a read command, which cannot be checked, is created again.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/ledger-backend.sh"
 
-IS_LEDGER=$T/ledger.db
+IS_LEDGER=$(ledger_target l)
 export IS_LEDGER
 # A Command whose create appends to a file of its own and whose read
 # reports the file (null once it is gone).
@@ -40,7 +42,7 @@ EOF
 is-ledger state >prior1.ndjson
 is-parse stack.yaml | is-graph --prior prior1.ndjson >plan1.ndjson
 check "a run with --ledger succeeds" is-exec --ledger "$IS_LEDGER" plan1.ndjson
-sqlite3 "$IS_LEDGER" 'SELECT resource, op FROM intents ORDER BY resource' >intents.txt
+ledger_sql "$IS_LEDGER" 'SELECT resource, op FROM intents ORDER BY resource' >intents.txt
 printf '%s\n' 'Command/blind|create' 'Command/lost|create' 'Command/made|create' 'File/conf|create' >want.txt
 same "an intent per create, recorded before the providers ran" want.txt intents.txt
 rm lost.count
@@ -52,6 +54,9 @@ jq_check "is-ledger state: each unrecorded create is a state with pending" prior
 is-parse stack.yaml | is-graph --prior prior2.ndjson >plan2.ndjson
 jq_check "is-graph carries pending into the plan (the hash is the same: noop)" plan2.ndjson \
 	'[.[] | select(.type == "resource")] | all(.action == "noop" and .pending.op == "create")'
+is-parse stack.yaml | is-graph --prior prior2.ndjson -f text >plan2.txt
+[ "$(grep -c '^  ? ' plan2.txt)" = 4 ] && [ "$(grep -c '(pending create of run [0-9]*: read first)$' plan2.txt)" = 4 ] &&
+	ok "the text plan shows each pending create with ?" || fail "the text plan shows pending" "$(cat plan2.txt)"
 is-exec --ledger "$IS_LEDGER" plan2.ndjson | is-ledger record >run2.ndjson
 jq_check "what exists is adopted, what is gone created, the blind Command created again" run2.ndjson \
 	'[.[] | select(.type == "event" and .status != "PENDING") | [.id, .status, .action, .adopted]] |
@@ -72,8 +77,8 @@ is-parse stack.yaml | is-graph --prior prior3.ndjson | is-exec --ledger "$IS_LED
 jq_check "a third run is all noop and calls nothing" run3.ndjson \
 	'(map(select(.type == "event") | .action) | unique == ["noop"]) and
 	 (map(select(.type == "run" and .phase == "end"))[0].changed == 0)'
-[ "$(sqlite3 "$IS_LEDGER" 'SELECT count(*) FROM intents')" = 6 ] &&
-	ok "noop records no intent" || fail "noop records no intent" "$(sqlite3 "$IS_LEDGER" 'SELECT * FROM intents')"
+[ "$(ledger_sql "$IS_LEDGER" 'SELECT count(*) FROM intents')" = 6 ] &&
+	ok "noop records no intent" || fail "noop records no intent" "$(ledger_sql "$IS_LEDGER" 'SELECT * FROM intents')"
 
 # A delete cut short: pending on the state that still exists; planned again.
 is-ledger state >prior4.ndjson

@@ -68,6 +68,20 @@ int main(void)
 	leaves("{\"metadata\":{\"was\":1,\"now\":2}}", "[\"/outputs/meta\"]",
 	       "{\"metadata\":{\"was\":1,\"now\":2}}");
 
+	/* A recorded secret ("***") cannot be compared: no drift. */
+	leaves("{\"password\":{\"was\":\"***\",\"now\":\"hunter2\"}}", "[]", "null");
+	leaves("{\"url\":{\"was\":\"pg://u:***@h\",\"now\":\"pg://u:x@h\"},"
+	       "\"port\":{\"was\":1,\"now\":2}}", "[]", "{\"port\":{\"was\":1,\"now\":2}}");
+	{
+		json_t *v = json_loads("{\"a\":[1,{\"b\":\"x***\"}]}", 0, NULL);
+		json_t *w = json_loads("{\"a\":[1,{\"b\":\"x**\"}]}", 0, NULL);
+
+		CHECK(is_json_redacted(v), "a *** deep inside is found");
+		CHECK(!is_json_redacted(w), "** is no ***");
+		json_decref(v);
+		json_decref(w);
+	}
+
 	changes("[\"/content\",\"/mode\"]", "[\"/spec/mode\"]", "[\"/content\"]");
 	changes("[\"/env/A\",\"/env/B\",\"/dir\"]", "[\"/spec/env\"]", "[\"/dir\"]");
 	changes("[\"/content\"]", "[\"/outputs/content\"]", "[\"/content\"]");

@@ -240,6 +240,18 @@ static void test_bad_spec(void)
 	           NULL, &res) < 0 && strstr(res.err.message, "'DROP TABLE x' is not a privilege here"),
 	      "server: a privilege not in the list is refused, naming the list");
 	is_provider_result_release(&res);
+	CHECK(call("PostgresDatabase", "PostgresDatabase/x", IS_OP_CREATE,
+	           "{\"owner\": \"no_such_role\"}", NULL, &res) < 0 &&
+	      strstr(res.err.message, "creating the database: role \"no_such_role\" does not exist "
+	                              "(SQLSTATE 42704); hint: a role it names does not exist: make "
+	                              "it first") && !res.retryable,
+	      "server: PostgreSQL's message, its SQLSTATE and what to do; not retried");
+	is_provider_result_release(&res);
+	CHECK(call("PostgresRole", "PostgresRole/x", IS_OP_CREATE,
+	           "{\"name\": \"a_name_of_sixty_four_bytes_which_postgres_would_cut_to_63_bytes_\"}",
+	           NULL, &res) < 0 && strstr(res.err.message, "the name is 64 bytes long"),
+	      "server: a name PostgreSQL would cut is refused");
+	is_provider_result_release(&res);
 	CHECK(call("PostgresRole", "PostgresRole/x", IS_OP_CREATE, "{\"conectionLimit\": 3}", NULL,
 	           &res) < 0 && strstr(res.err.message, "did you mean 'connectionLimit'"),
 	      "server: a misspelt key is refused with a suggestion");
