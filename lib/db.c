@@ -13,24 +13,54 @@ int is_db_target_is_uri(const char *target)
 	return !strncmp(target, "postgres://", 11) || !strncmp(target, "postgresql://", 13);
 }
 
-/* "postgres://user:secret@host/db" -> "postgres://user:***@host/db". */
+/* The query string of uri (from its '?') onto sb, a password= value as ***. */
+static void add_query_hiding_password(struct is_strbuf *sb, const char *uri)
+{
+	const char *p = strchr(uri, '?');
+
+	if (!p)
+		return;
+	is_strbuf_addch(sb, *p++);
+	while (*p) {
+		size_t n = strcspn(p, "&");
+
+		if (!strncmp(p, "password=", 9))
+			is_strbuf_adds(sb, "password=***");
+		else
+			is_strbuf_add(sb, p, n);
+		p += n;
+		if (*p == '&')
+			is_strbuf_addch(sb, *p++);
+	}
+}
+
+/*
+ * "postgres://user:secret@host/db?password=x" ->
+ * "postgres://user:***@host/db?password=***".
+ */
 char *is_db_target_display(const char *target)
 {
 	struct is_strbuf sb = IS_STRBUF_INIT;
-	const char *auth = strstr(target, "://"), *at, *colon;
+	const char *auth = strstr(target, "://"), *query, *at, *colon;
+	size_t before_query;
 
-	is_strbuf_adds(&sb, target);
-	if (!is_db_target_is_uri(target) || !auth)
+	if (!is_db_target_is_uri(target) || !auth) {
+		is_strbuf_adds(&sb, target);
 		return is_strbuf_detach(&sb, NULL);
+	}
 	auth += 3;
-	at = strchr(auth, '@');
-	colon = memchr(auth, ':', at ? (size_t)(at - auth) : 0);
+	query = strchr(auth, '?');
+	before_query = query ? (size_t)(query - target) : strlen(target);
+	at = memchr(auth, '@', before_query - (size_t)(auth - target));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (at && colon) {
-		is_strbuf_reset(&sb);
 		is_strbuf_add(&sb, target, (size_t)(colon + 1 - target));
 		is_strbuf_adds(&sb, "***");
-		is_strbuf_adds(&sb, at);
+		is_strbuf_add(&sb, at, before_query - (size_t)(at - target));
+	} else {
+		is_strbuf_add(&sb, target, before_query);
 	}
+	add_query_hiding_password(&sb, target);
 	return is_strbuf_detach(&sb, NULL);
 }
 

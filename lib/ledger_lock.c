@@ -100,13 +100,48 @@ static int latest(struct is_ledger *lg, const char *name, const char *now,
 	return 0;
 }
 
+/*
+ * The time locks go by, in milliseconds: on PostgreSQL the server's clock,
+ * so that writers on hosts whose clocks disagree still agree on when a lock
+ * expires; on SQLite (one host) this one's.
+ */
+static int clock_ms(struct is_ledger *lg, int64_t *ms, struct is_error *err)
+{
+	struct is_db_stmt *st;
+	int rc;
+
+	if (is_db_backend(lg->db) != IS_DB_POSTGRES) {
+		*ms = is_ledger_now_ms();
+		return 0;
+	}
+	if (is_db_prepare(lg->db, "SELECT CAST(floor(extract(epoch FROM clock_timestamp())"
+	                  " * 1000) AS bigint)", 0, &st) < 0)
+		return is_ledger_fail(lg, err, "cannot read the server's clock");
+	rc = is_db_step(st);
+	*ms = is_db_column_int64(st, 0);
+	is_db_finalize(st);
+	return rc == IS_DB_ROW ? 0 : is_ledger_fail(lg, err, "cannot read the server's clock");
+}
+
+static int clock_now(struct is_ledger *lg, char now[32], struct is_error *err)
+{
+	int64_t ms;
+
+	if (clock_ms(lg, &ms, err) < 0)
+		return -1;
+	is_ledger_time_format(ms, now);
+	return 0;
+}
+
 int is_ledger_lock_get(struct is_ledger *lg, const char *name, struct is_ledger_lock *l,
                        struct is_error *err)
 {
 	char now[32];
 	int expired;
 
-	is_ledger_now(now);
+	memset(l, 0, sizeof(*l));
+	if (clock_now(lg, now, err) < 0)
+		return -1;
 	return latest(lg, name, now, l, &expired, err);
 }
 
@@ -138,15 +173,20 @@ int is_ledger_lock_take(struct is_ledger *lg, const char *name, const char *owne
                         int *took_over, struct is_error *err)
 {
 	char now[32], expires[32] = "";
-	int64_t t = is_ledger_now_ms();
+	int64_t t;
 	int expired;
 
 	*took_over = 0;
+	memset(holder, 0, sizeof(*holder));
+	if (is_ledger_begin(lg, err) < 0)
+		return -1;
+	/* Read once the write lock is held: a writer that waited goes by the
+	 * time it got it. */
+	if (clock_ms(lg, &t, err) < 0)
+		goto fail;
 	is_ledger_time_format(t, now);
 	if (ttl_ms > 0)
 		is_ledger_time_format(t + ttl_ms, expires);
-	if (is_ledger_begin(lg, err) < 0)
-		return -1;
 	if (latest(lg, name, now, holder, &expired, err) < 0)
 		goto fail;
 	if (holder->held && strcmp(holder->owner, owner)) {
@@ -184,10 +224,10 @@ int is_ledger_lock_drop(struct is_ledger *lg, const char *name, const char *owne
 	char now[32];
 	int expired;
 
-	is_ledger_now(now);
+	memset(holder, 0, sizeof(*holder));
 	if (is_ledger_begin(lg, err) < 0)
 		return -1;
-	if (latest(lg, name, now, holder, &expired, err) < 0)
+	if (clock_now(lg, now, err) < 0 || latest(lg, name, now, holder, &expired, err) < 0)
 		goto fail;
 	if (!holder->held || strcmp(holder->owner, owner)) {
 		is_ledger_rollback(lg);
@@ -208,7 +248,8 @@ int is_ledger_locks_write(struct is_ledger *lg, FILE *out, struct is_error *err)
 	char now[32];
 	int rc;
 
-	is_ledger_now(now);
+	if (clock_now(lg, now, err) < 0)
+		return -1;
 	/* The latest row of each name, when it holds the lock now. */
 	if (is_db_prepare(lg->db, "SELECT name, owner, reason, at, expires FROM locks l "
 	                       "WHERE seq = (SELECT max(seq) FROM locks WHERE name = l.name) "

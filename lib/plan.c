@@ -35,6 +35,7 @@ static void release_node(struct is_plan_node *n)
 	json_decref(n->changes);
 	json_decref(n->prior);
 	json_decref(n->pending);
+	json_decref(n->replaces);
 }
 
 void is_plan_release(struct is_plan *p)
@@ -128,7 +129,7 @@ void is_plan_input_json(struct is_plan_input *in, json_t *rec)
 {
 	static const char *const ours[] = { "level", "order", "critical", "action",
 	                                    "prior", "changes", "members", "after",
-	                                    "pending", NULL };
+	                                    "pending", "replaces", NULL };
 	json_t *seconds = json_object_get(json_object_get(rec, "metadata"),
 	                                  "expectedSeconds");
 	json_t *src = json_object_get(rec, "source"), *deps = json_object_get(rec, "deps"), *d;

@@ -50,6 +50,8 @@ struct is_plan_node {
 	json_t *changes;         /* owned: changed spec paths (update, replace) */
 	json_t *prior;           /* owned: the recorded outputs, or NULL */
 	json_t *pending;         /* owned: the state's "pending" intent, or NULL */
+	json_t *replaces;        /* owned: a replace's recorded spec, refs and
+	                            depOutputs (plan_finish.c), or NULL */
 	const char *file;        /* borrowed from the plan's file map, or NULL */
 	long line, col;          /* where the record came from */
 	uint32_t parent;         /* the group this node belongs to, or NONE */

@@ -14,7 +14,7 @@
 
 static const char *const ours[] = { "level", "order", "critical", "action",
                                     "prior", "changes", "members", "after", "deps",
-                                    "pending", NULL };
+                                    "pending", "replaces", NULL };
 
 static void add_number(struct is_strbuf *sb, double d)
 {
@@ -88,6 +88,10 @@ static void add_fields(struct is_strbuf *sb, const struct is_plan *p, uint32_t v
 	if (n->pending) {
 		is_strbuf_adds(sb, ",\"pending\":");
 		is_json_dump(sb, n->pending, 0);
+	}
+	if (n->replaces) {
+		is_strbuf_adds(sb, ",\"replaces\":");
+		is_json_dump(sb, n->replaces, 0);
 	}
 	if (n->is_group) {
 		is_strbuf_adds(sb, ",\"members\":");

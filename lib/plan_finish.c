@@ -77,6 +77,31 @@ static json_t *delete_record(const char *id, json_t *state)
  * deletes of what depended on it, so the edges of the recorded deps turn
  * around: if X depended on Y, deleting Y depends on deleting X.
  */
+/*
+ * A replace deletes what was recorded, not what the manifests say now (a
+ * File whose path changed must lose its old file): its record carries
+ * "replaces", the recorded spec with its refs and depOutputs, as a delete's.
+ * So does an update, which is-exec replaces when the provider cannot update
+ * in place.
+ */
+static void add_replaced(struct is_plan *p, struct is_strmap *names)
+{
+	uint32_t v;
+
+	for (v = 0; v < p->graph.n; v++) {
+		struct is_plan_node *n = &p->nodes[v];
+		json_t *state;
+
+		if ((n->action != IS_ACTION_REPLACE && n->action != IS_ACTION_UPDATE) ||
+		    n->is_delete ||
+		    !(state = is_strmap_get(&p->prior, n->id)))
+			continue;
+		n->replaces = json_object();
+		json_object_set(n->replaces, "spec", json_object_get(state, "spec"));
+		is_plan_delete_refs(p, n->replaces, state, names);
+	}
+}
+
 static void add_deletes(struct is_plan *p)
 {
 	size_t i = 0;
@@ -112,6 +137,7 @@ static void add_deletes(struct is_plan *p)
 				is_graph_add_edge(&p->graph, w, v);
 		}
 	}
+	add_replaced(p, &names);
 	is_strmap_release(&names);
 }
 

@@ -89,7 +89,7 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 {
 	static const char *const ours[] = { "level", "order", "critical", "action",
 	                                    "prior", "changes", "members", "after",
-	                                    "pending", NULL };
+	                                    "pending", "replaces", NULL };
 	struct is_plan_input *in = input(s);
 	size_t i;
 

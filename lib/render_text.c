@@ -1,7 +1,8 @@
 /*
  * The plan for a terminal, in execution order, in the marks people know from
  * other planners: + create, ~ update, -/+ replace, - delete; the changed
- * fields under each change. Unchanged resources and gates are only counted.
+ * fields under each change; ? for an unchanged resource a run died while
+ * changing. Other unchanged resources and gates are only counted.
  */
 #include <string.h>
 
@@ -37,6 +38,16 @@ static void changes(const struct is_plan_node *n, FILE *fp)
 	}
 }
 
+/* A change a run died in: is-exec looks before it acts (is-exec(1)). */
+static void pending(const struct is_plan_node *n, FILE *fp)
+{
+	const char *op = json_string_value(json_object_get(n->pending, "op"));
+	const char *run = json_string_value(json_object_get(n->pending, "run"));
+
+	if (op)
+		fprintf(fp, "        (pending %s of run %s: read first)\n", op, run ? run : "?");
+}
+
 int is_render_text(const struct is_plan *p, FILE *fp)
 {
 	struct is_strbuf sb = IS_STRBUF_INIT;
@@ -49,15 +60,16 @@ int is_render_text(const struct is_plan *p, FILE *fp)
 	for (i = 0; i < p->nseq; i++) {
 		const struct is_plan_node *n = &p->nodes[p->seq[i]];
 
-		if (n->is_group || n->action == IS_ACTION_NOOP)
+		if (n->is_group || (n->action == IS_ACTION_NOOP && !n->pending))
 			continue;
 		if (!shown++)
 			fputc('\n', fp);
-		fprintf(fp, "%s %s", marks[n->action], n->id);
+		fprintf(fp, "%s %s", n->action == IS_ACTION_NOOP ? "  ?" : marks[n->action], n->id);
 		if (n->file)
 			fprintf(fp, "  (%s:%ld)", n->file, n->line);
 		fputc('\n', fp);
 		changes(n, fp);
+		pending(n, fp);
 	}
 	if (!shown)
 		fputs("\nNo changes.\n", fp);

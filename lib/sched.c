@@ -58,6 +58,7 @@ struct node {
 	uint64_t t_start, t_attempt;  /* loop time, ms */
 	json_t *outputs;              /* owned: READY outputs (or prior) */
 	json_t *spec;                 /* owned: the resolved spec */
+	json_t *old_spec;             /* owned: a replace's recorded one, resolved */
 	char *last_error;             /* owned: the previous attempt's error */
 	const struct is_provider *prov;
 	struct kindq *kq;
@@ -288,6 +289,8 @@ static void release_work(struct node *n)
 {
 	json_decref(n->spec);
 	n->spec = NULL;
+	json_decref(n->old_spec);
+	n->old_spec = NULL;
 	free(n->last_error);
 	n->last_error = NULL;
 }
@@ -588,6 +591,9 @@ static int wants_read(struct node *n, const struct is_sched_config *cfg)
 		return 0;
 	if (n->action != A_NOOP && n->action != A_UPDATE)
 		return 0;
+	/* -n calls no provider at all; --refresh-only reads. */
+	if (cfg->dry_run && !cfg->refresh)
+		return 0;
 	/* A change left pending by a run that died: look before acting. */
 	if (json_is_object(is_sched_record_pending(n->rec)))
 		return 1;
@@ -760,6 +766,8 @@ static void call_provider_now(struct sched *s, struct node *n)
 	json_t *extra = NULL;
 
 	n->req.op = n->reading ? IS_OP_READ : start_op(n);
+	n->req.spec = n->action == A_REPLACE && n->stage == 0 && n->old_spec ? n->old_spec
+	                                                                  : n->spec;
 	n->req.attempt = n->attempt;
 	n->req.pgid = 0;
 	n->timed_out = 0;
@@ -897,6 +905,25 @@ static void fail_now(struct sched *s, struct node *n, const char *msg)
 	settle(s, n, IS_ST_FAILED, msg);
 }
 
+/*
+ * A replace deletes what was recorded: its "replaces" spec, resolved as a
+ * delete's is, with the outputs recorded with it (is-graph). Without one (a
+ * record from elsewhere) the delete gets the new spec.
+ */
+static int resolve_replaced(struct sched *s, struct node *n, struct is_error *err)
+{
+	json_t *old = is_sched_record_replaces(n->rec);
+	struct delete_outputs dout;
+
+	if (n->old_spec || !json_is_object(json_object_get(old, "spec")))
+		return 0;
+	dout.s = s;
+	dout.recorded = json_object_get(old, "depOutputs");
+	return is_promise_resolve_spec(json_object_get(old, "spec"), json_object_get(old, "refs"),
+	                               delete_outputs_of, &dout, s->cfg->secrets,
+	                               &n->old_spec, err);
+}
+
 static void start(struct sched *s, struct node *n)
 {
 	struct is_error err = IS_ERROR_INIT;
@@ -934,6 +961,12 @@ static void start(struct sched *s, struct node *n)
 	                                        dout.recorded ? delete_outputs_of : outputs_of,
 	                                        dout.recorded ? (void *)&dout : (void *)s,
 	                                        s->cfg->secrets, &n->spec, &err) < 0) {
+		emit(s, n, start_status(n), NULL, NULL, NULL);
+		fail_now(s, n, err.message);
+		is_error_release(&err);
+		return;
+	}
+	if (n->action == A_REPLACE && resolve_replaced(s, n, &err) < 0) {
 		emit(s, n, start_status(n), NULL, NULL, NULL);
 		fail_now(s, n, err.message);
 		is_error_release(&err);
@@ -1138,9 +1171,16 @@ static void finish_attempt(struct sched *s, struct node *n)
 	if (rc < 0 && n->req.op == IS_OP_UPDATE && n->res.err.code &&
 	    !strcmp(n->res.err.code, IS_PROVIDER_CODE_NO_UPDATE)) {
 		/* The provider cannot change it in place: delete, then create. */
+		struct is_error err = IS_ERROR_INIT;
+
 		is_provider_result_release(&n->res);
 		n->action = A_REPLACE;
 		n->stage = 0;
+		if (resolve_replaced(s, n, &err) < 0) {
+			fail_now(s, n, err.message);
+			is_error_release(&err);
+			return;
+		}
 		call_provider(s, n);
 		return;
 	}

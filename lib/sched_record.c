@@ -16,7 +16,7 @@
 
 static const char *const field_names[IS_SCHED_NFIELDS] = {
 	"spec", "refs", "prior", "hash", "labels", "deps", "group", "members", "level",
-	"order", "depOutputs", "metadata", "pending"
+	"order", "depOutputs", "metadata", "pending", "replaces"
 };
 
 void is_sched_scanner_init(struct is_sched_scanner *sc)
@@ -265,6 +265,8 @@ static int top_field(struct is_json_scan *s, const char *key, size_t len)
 	case 'r':
 		if (is_json_scan_key_is(key, len, "refs"))
 			return span(s, IS_SCHED_REFS, NULL);
+		if (is_json_scan_key_is(key, len, "replaces"))
+			return span(s, IS_SCHED_REPLACES, NULL);
 		break;
 	case 's':
 		if (is_json_scan_key_is(key, len, "spec"))
@@ -446,6 +448,7 @@ void is_sched_record_free(struct is_sched_record *rec)
 	json_decref(rec->dep_outputs);
 	json_decref(rec->metadata);
 	json_decref(rec->pending);
+	json_decref(rec->replaces);
 	free(rec);
 }
 
@@ -492,6 +495,11 @@ json_t *is_sched_record_metadata(struct is_sched_record *rec)
 json_t *is_sched_record_pending(struct is_sched_record *rec)
 {
 	return field(rec, IS_SCHED_PENDING, &rec->pending);
+}
+
+json_t *is_sched_record_replaces(struct is_sched_record *rec)
+{
+	return field(rec, IS_SCHED_REPLACES, &rec->replaces);
 }
 
 void is_sched_record_add_field(struct is_sched_record *rec, enum is_sched_field f,

@@ -25,7 +25,7 @@ enum is_sched_field {
 	IS_SCHED_SPEC, IS_SCHED_REFS, IS_SCHED_PRIOR, IS_SCHED_HASH, IS_SCHED_LABELS,
 	IS_SCHED_DEPS, IS_SCHED_GROUP_OF, IS_SCHED_MEMBERS, IS_SCHED_LEVEL,
 	IS_SCHED_ORDER, IS_SCHED_DEP_OUTPUTS, IS_SCHED_METADATA, IS_SCHED_PENDING,
-	IS_SCHED_NFIELDS
+	IS_SCHED_REPLACES, IS_SCHED_NFIELDS
 };
 
 struct is_sched_span {
@@ -54,7 +54,7 @@ struct is_sched_record {
 	json_t *json;                 /* owned: the record, when the scanner gave up */
 	struct is_sched_span at[IS_SCHED_NFIELDS];
 	json_t *spec, *refs, *prior;  /* owned, parsed on first use */
-	json_t *dep_outputs, *metadata, *pending;
+	json_t *dep_outputs, *metadata, *pending, *replaces;
 	int parsed;                   /* bit per field already parsed */
 };
 
@@ -91,6 +91,8 @@ json_t *is_sched_record_dep_outputs(struct is_sched_record *rec);
  * (an object with "op" and "run", or NULL). */
 json_t *is_sched_record_metadata(struct is_sched_record *rec);
 json_t *is_sched_record_pending(struct is_sched_record *rec);
+/* A replace's "replaces": the recorded spec, refs and depOutputs. */
+json_t *is_sched_record_replaces(struct is_sched_record *rec);
 /*
  * Appends ,"name":value for field f of the record when it has one (and it is
  * not null, with skip_null), the value exactly as is_json_dump writes it:

@@ -54,6 +54,9 @@ jq_check "is-ledger state: each unrecorded create is a state with pending" prior
 is-parse stack.yaml | is-graph --prior prior2.ndjson >plan2.ndjson
 jq_check "is-graph carries pending into the plan (the hash is the same: noop)" plan2.ndjson \
 	'[.[] | select(.type == "resource")] | all(.action == "noop" and .pending.op == "create")'
+is-parse stack.yaml | is-graph --prior prior2.ndjson -f text >plan2.txt
+[ "$(grep -c '^  ? ' plan2.txt)" = 4 ] && [ "$(grep -c '(pending create of run [0-9]*: read first)$' plan2.txt)" = 4 ] &&
+	ok "the text plan shows each pending create with ?" || fail "the text plan shows pending" "$(cat plan2.txt)"
 is-exec --ledger "$IS_LEDGER" plan2.ndjson | is-ledger record >run2.ndjson
 jq_check "what exists is adopted, what is gone created, the blind Command created again" run2.ndjson \
 	'[.[] | select(.type == "event" and .status != "PENDING") | [.id, .status, .action, .adopted]] |

@@ -70,3 +70,33 @@ apply a
 [ "$(files)" = "b-base.txt b-top.txt hand.txt " ] &&
 	ok "an empty stack deletes what its ledger recorded, nothing else" ||
 	fail "an empty stack deletes what its ledger recorded" "$(files)"
+
+# A replace deletes what was recorded, not what the manifests say now: a
+# File whose path changed loses its old file, and a Command without an
+# update command runs its recorded delete.
+mkdir c
+cat >c/stack.yaml <<EOF
+kind: File
+metadata: {name: conf}
+spec: {path: $T/shared/c-one.txt, content: "c\n"}
+---
+kind: Command
+metadata: {name: marker}
+spec:
+  create: [touch, $T/shared/c-one.mark]
+  delete: [rm, $T/shared/c-one.mark]
+EOF
+apply c
+[ -f shared/c-one.txt ] && [ -f shared/c-one.mark ] && ok "stack c made a file and a marker" ||
+	fail "stack c made a file and a marker" "$(files)"
+sed -i 's/c-one/c-two/g' c/stack.yaml
+apply c
+jq_check "the File is replaced, the Command updated, each with what it replaces" c.plan \
+	'[.[] | select(.type == "resource") | [.id, .action, (.replaces.spec | keys)]] ==
+	 [["Command/marker", "update", ["create", "delete"]], ["File/conf", "replace", ["content", "path"]]]'
+[ "$(files)" = "b-base.txt b-top.txt c-two.mark c-two.txt hand.txt " ] &&
+	ok "the old file and the old marker are gone, the new ones made" ||
+	fail "the old file and the old marker are gone" "$(files)"
+jq_check "the Command without update was replaced: delete, then create" c.run \
+	'[.[] | select(.type == "event" and .id == "Command/marker" and .status != "PENDING") | [.status, .action]] ==
+	 [["UPDATING", "update"], ["DELETING", "replace"], ["CREATING", "replace"], ["READY", "replace"]]'

@@ -34,6 +34,10 @@ static void targets(void)
 	display("postgres://u@h/db", "postgres://u@h/db");
 	display("postgresql:///db?host=/tmp", "postgresql:///db?host=/tmp");
 	display("/tmp/a:b@c.db", "/tmp/a:b@c.db");
+	display("postgresql:///db?user=u&password=pw&host=/tmp",
+	        "postgresql:///db?user=u&password=***&host=/tmp");
+	display("postgresql://u:x@h/db?password=pw", "postgresql://u:***@h/db?password=***");
+	display("postgresql:///db?sslpassword=k", "postgresql:///db?sslpassword=k");
 	placeholders("SELECT ? , ?", "SELECT $1 , $2", 2);
 	placeholders("WHERE a = ?1 AND b = ?2 OR c = ?1", "WHERE a = $1 AND b = $2 OR c = $1", 2);
 	placeholders("SELECT '?', \"a?\" -- ?\t\n, ?", "SELECT '?', \"a?\" -- ?\t\n, $1", 1);

@@ -55,7 +55,7 @@ static int same_json(json_t *got, json_t *want)
 
 static const char *const names[IS_SCHED_NFIELDS] = {
 	"spec", "refs", "prior", "hash", "labels", "deps", "group", "members", "level",
-	"order", "depOutputs", "metadata", "pending"
+	"order", "depOutputs", "metadata", "pending", "replaces"
 };
 
 /* What the event writer copies of field f, against is_json_dump of it. */
