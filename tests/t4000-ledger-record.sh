@@ -98,6 +98,9 @@ for tc in runs:run run_events:run states:resource state_dependencies:depends_on 
 done
 
 # Latency: a slow trickle of events reaches stdout soon after each is written.
+# The first one also waits for the new ledger's schema to be made, so it is
+# held to a second; the others to the 50 ms batch window, with room for a busy
+# machine.
 cat >trickle.sh <<'X'
 for i in 1 2 3 4 5; do
 	printf '{"type":"event","v":1,"run":"7","seq":%d,"at":"2024-01-01T00:00:00.000Z","id":"Noop/t","status":"PENDING","sent":%s}\n' $i "$(date +%s%3N)"
@@ -108,9 +111,21 @@ lat=$(ledger_target lat)
 sh trickle.sh | IS_LEDGER=$lat is-ledger record | while IFS= read -r line; do
 	printf '%s %s\n' "$(date +%s%3N)" "$line"
 done >lat.out
-worst=$(awk '{ match($0, /"sent":[0-9]+/); s = substr($0, RSTART + 7, RLENGTH - 7); d = $1 - s; if (d > w) w = d } END { print w + 0 }' lat.out)
-[ "$(wc -l <lat.out)" = 5 ] && [ "$worst" -lt 150 ] && ok "a trickle: each event out within 150 ms (worst ${worst} ms)" ||
-	fail "a trickle: each event out within 150 ms" "worst $worst ms" "$(cat lat.out)"
+# delays SELECT: the delay in ms of the first line (first) or the worst of
+# the others (rest).
+delays() {
+	awk -v which="$1" '{
+		match($0, /"sent":[0-9]+/)
+		d = $1 - substr($0, RSTART + 7, RLENGTH - 7)
+		if (NR == 1) first = d
+		else if (d > w) w = d
+	} END { print (which == "first" ? first : w) + 0 }' lat.out
+}
+first=$(delays first)
+worst=$(delays rest)
+[ "$(wc -l <lat.out)" = 5 ] && [ "$first" -lt 1000 ] && [ "$worst" -lt 150 ] &&
+	ok "a trickle: the first event out within 1 s (${first} ms), the others within 150 ms (worst ${worst} ms)" ||
+	fail "a trickle: each event out in time" "first $first ms, worst of the others $worst ms" "$(cat lat.out)"
 
 # Secrets: a canary resolved by is-exec never reaches the ledger in clear.
 canary=canary-4b1d9e77

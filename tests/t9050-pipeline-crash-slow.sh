@@ -16,7 +16,7 @@ while [ $i -lt 150 ]; do
 kind: Command
 metadata: {name: c$i$([ $i -ge 10 ] && echo ", dependsOn: [c$((i / 10))]")}
 spec:
-  create: [sh, -c, 'echo made >>"\$0"; echo "{\"n\":1}"', $T/out/c$i]
+  create: [sh, -c, 'sleep 0.02; echo made >>"\$0"; echo "{\"n\":1}"', $T/out/c$i]
   read: [sh, -c, '[ -f "\$0" ] || { echo null; exit 0; }; echo "{\"n\":\$(grep -c made "\$0")}"', $T/out/c$i]
 EOF
 	i=$((i + 1))
@@ -61,6 +61,7 @@ converged() {
 IS_LEDGER=$T/calibrate.db
 export IS_LEDGER
 mkdir out
+is-ledger state >/dev/null
 start=$(date +%s%N)
 pipeline
 span=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -69,6 +70,7 @@ rm -rf out "$T"/calibrate.db*
 [ "$span" -gt 0 ] || span=1000
 
 round=1
+cut=0
 while [ $round -le "$rounds" ]; do
 	rm -rf out "$T"/ledger*
 	mkdir out
@@ -87,12 +89,17 @@ while [ $round -le "$rounds" ]; do
 	else
 		set -- $stages
 		shift $(( victim % $# ))
-		what="stage $(tr '\0' ' ' </proc/"$1"/cmdline 2>/dev/null | cut -c1-40)"
+		what="stage $( (tr '\0' ' ' </proc/"$1"/cmdline) 2>/dev/null | cut -c1-40)"
 		kill -9 "$1" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || true
 	wait_orphans
 	made=$(ls out | wc -l)
+	if grep -q '"phase":"end"' run.ndjson 2>/dev/null; then
+		what="$what, once it had ended"
+	else
+		cut=$((cut + 1))
+	fi
 	tries=0
 	until converged || [ $tries -ge 3 ]; do
 		pipeline
@@ -112,3 +119,5 @@ while [ $round -le "$rounds" ]; do
 		fail "round $round: every create ran exactly once" "$made made; twice: $twice"
 	round=$((round + 1))
 done
+[ "$cut" -ge 1 ] && ok "$cut of $rounds kills cut a run short" ||
+	fail "some kills cut a run short" "every run had ended before its kill"
