@@ -19,7 +19,7 @@
  */
 
 /* The schema version this build writes (meta.schema_version). */
-enum { IS_LEDGER_SCHEMA_VERSION = 4 };
+enum { IS_LEDGER_SCHEMA_VERSION = 5 };
 
 /* Exit codes of is-ledger beyond the shared ones (error.h). */
 enum {

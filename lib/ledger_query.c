@@ -199,17 +199,27 @@ void is_ledger_version_release(struct is_ledger_version *s)
  */
 void is_ledger_version_from_row(struct is_ledger_version *s, struct is_db_stmt *st)
 {
+	is_ledger_version_from_row_deps(s, st, is_db_column_text(st, 10),
+	                                is_db_column_bytes(st, 10));
+}
+
+void is_ledger_version_from_row_deps(struct is_ledger_version *s, struct is_db_stmt *st,
+                                     const char *deps, size_t deps_len)
+{
 	static const int cols[] = { 1, 2, 3, 4, 6, 7, 8, 9, 10 };
 	const char *text[11] = { 0 }, *p, *nl;
 	size_t len[11] = { 0 }, total = 0, n = 0, i;
 	char *at;
 
 	is_ledger_version_release(s);
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) - 1; i++) {
 		text[cols[i]] = (const char *)is_db_column_text(st, cols[i]);
 		len[cols[i]] = (size_t)is_db_column_bytes(st, cols[i]);
 		total += len[cols[i]] + 1;
 	}
+	text[10] = deps;
+	len[10] = deps ? deps_len : 0;
+	total += len[10] + 1;
 	for (p = text[10]; p && *p; p++)
 		n += *p == '\n';
 	if (text[10] && *text[10])
@@ -449,7 +459,8 @@ int is_ledger_snapshot_load(const struct is_ledger_query *q, const char *at,
 
 	memset(s, 0, sizeof(*s));
 	if (!ids) {
-		if (load_all(q, at, keep_deleted, s, err) < 0) {
+		rc = is_ledger_checkpoint_load(q, at, keep_deleted, s, err);
+		if (rc < 0 || (rc == 0 && load_all(q, at, keep_deleted, s, err) < 0)) {
 			is_ledger_snapshot_release(s);
 			return -1;
 		}

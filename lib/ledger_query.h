@@ -165,6 +165,14 @@ int is_ledger_snapshot_load(const struct is_ledger_query *q, const char *at,
                             const char *const *ids, size_t nids, int keep_deleted,
                             struct is_ledger_snapshot *s, struct is_error *err);
 void is_ledger_snapshot_release(struct is_ledger_snapshot *s);
+/*
+ * is_ledger_snapshot_load of every resource from the checkpoints
+ * (ledger_query_checkpoint.c). Returns 1, 0 when the ledger has none (s
+ * untouched), or -1 with err filled.
+ */
+int is_ledger_checkpoint_load(const struct is_ledger_query *q, const char *at,
+                              int keep_deleted, struct is_ledger_snapshot *s,
+                              struct is_error *err);
 /* The state with this id, or NULL (binary search). */
 const struct is_ledger_version *is_ledger_snapshot_find(const struct is_ledger_snapshot *s,
                                                       const char *id);
@@ -174,6 +182,10 @@ const struct is_ledger_version *is_ledger_snapshot_find(const struct is_ledger_s
  * (one id per line; ids hold no newline). Frees what s held.
  */
 void is_ledger_version_from_row(struct is_ledger_version *s, struct is_db_stmt *st);
+/* The same with the deps given (one id per line, deps_len bytes, NULL for
+ * none) rather than in column 10. */
+void is_ledger_version_from_row_deps(struct is_ledger_version *s, struct is_db_stmt *st,
+                                     const char *deps, size_t deps_len);
 void is_ledger_version_release(struct is_ledger_version *s);
 /* The columns is_ledger_version_from_row reads, for "SELECT ... FROM states s". */
 #define IS_LEDGER_STATE_COLUMNS \

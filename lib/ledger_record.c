@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ledger.h"
+#include "ledger_checkpoint.h"
 #include "ndjson.h"
 #include "strbuf.h"
 #include "strmap.h"
@@ -39,6 +40,7 @@ struct rec {
 	struct is_strbuf pending;     /* lines waiting for the commit, '\n' each */
 	char ev_prev[65], run_prev[65];
 	int64_t ev_next, run_next, state_next;
+	int64_t states_checked;       /* sum->states when a checkpoint was last considered */
 	struct is_db_stmt *ins_run, *ins_event, *ins_state, *ins_dep, *get_run, *get_event;
 	struct is_strmap runs;        /* run id -> (void *)(intptr_t)enum run_mark */
 };
@@ -172,6 +174,24 @@ static void write_out(struct rec *r, const char *text, size_t len)
 	}
 }
 
+/*
+ * After a commit and its output: a checkpoint when enough states have come
+ * (every so many of this writer's, and at its end, so short runs add up).
+ * Its own transaction, so it never holds records back; a failure costs only
+ * query speed.
+ */
+static void checkpoint(struct rec *r, int at_end)
+{
+	int64_t min = is_ledger_checkpoint_min_rows(), fresh = r->sum->states - r->states_checked;
+
+	if (r->failed || min <= 0 || !fresh || (!at_end && fresh < min))
+		return;
+	r->states_checked = r->sum->states;
+	if (is_ledger_checkpoint_maybe(r->lg->db) < 0)
+		report(r, "cannot write a checkpoint (%s): queries stay right, only slower",
+		       is_db_errmsg(r->lg->db));
+}
+
 /* Commits the batch, then passes on the lines it held back, and flushes. */
 static int commit(struct rec *r)
 {
@@ -193,6 +213,7 @@ static int commit(struct rec *r)
 		report(r, "standard output is closed (%s): recording goes on",
 		       strerror(errno));
 	}
+	checkpoint(r, 0);
 	return 0;
 }
 
@@ -531,8 +552,10 @@ int is_ledger_record(struct is_ledger *lg, const struct is_ledger_record_config 
 		if (rc < 0)
 			break;
 	}
-	if (!r.failed)
+	if (!r.failed) {
 		commit(&r);
+		checkpoint(&r, 1);
+	}
 out:
 	finalize_all(&r);
 	is_ndjson_reader_release(&rd);

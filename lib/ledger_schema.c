@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "ledger_checkpoint.h"
 #include "ledger_intent.h"
 #include "ledger_schema.h"
 #include "xalloc.h"
@@ -21,7 +22,7 @@
 
 const char *const is_ledger_tables[] = {
 	"runs", "run_events", "states", "state_dependencies", "locks", "run_ids",
-	"intents", NULL
+	"intents", "checkpoints", NULL
 };
 
 /*
@@ -132,6 +133,7 @@ static const struct is_ledger_migration sqlite_migrations[] = {
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
 	{ 4, is_ledger_intent_sqlite_v4 },
+	{ 5, is_ledger_checkpoint_sqlite_v5 },
 	{ 0, NULL }
 };
 
@@ -252,6 +254,10 @@ int is_ledger_schema_apply(struct is_db *db, struct is_error *err)
 		if (rc < 0)
 			return fail(db, err, "cannot create the append-only triggers");
 	}
+	/* Version 5's checkpoints, for the states recorded before it (after the
+	 * triggers: PostgreSQL's gives their seq). */
+	if (v < 5 && is_ledger_checkpoint_backfill(db) < 0)
+		return fail(db, err, "cannot write the checkpoints");
 	if (is_db_commit(db) < 0)
 		return fail(db, err, "cannot commit the schema");
 	return 0;

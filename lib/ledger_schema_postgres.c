@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "ledger_checkpoint.h"
 #include "ledger_intent.h"
 #include "ledger_schema.h"
 #include "xalloc.h"
@@ -132,6 +133,7 @@ static const char schema_v3[] =
 static const struct is_ledger_migration migrations[] = {
 	{ 3, schema_v3 },
 	{ 4, is_ledger_intent_postgres_v4 },
+	{ 5, is_ledger_checkpoint_postgres_v5 },
 	{ 0, NULL }
 };
 

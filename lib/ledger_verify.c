@@ -22,6 +22,7 @@
 
 #include "json.h"
 #include "ledger.h"
+#include "ledger_checkpoint.h"
 #include "strbuf.h"
 #include "xalloc.h"
 #include "banned.h"
@@ -386,6 +387,20 @@ out:
 	return rc;
 }
 
+static void checkpoint_problem(void *ctx, int64_t seq, const char *msg)
+{
+	problem(ctx, "checkpoints", seq, 0, "edited", "%s", msg);
+}
+
+static int check_checkpoints(struct ver *v)
+{
+	long n = 0;
+
+	if (is_ledger_checkpoint_verify(v->lg->db, checkpoint_problem, v, &n) < 0)
+		return is_ledger_fail(v->lg, v->err, "cannot read the checkpoints");
+	return check_gaps(v, "checkpoints", NULL);
+}
+
 long is_ledger_verify(struct is_ledger *lg, FILE *out,
                       void (*report)(void *ctx, const char *message), void *ctx,
                       struct is_error *err)
@@ -407,7 +422,8 @@ long is_ledger_verify(struct is_ledger *lg, FILE *out,
 	     check_chain(&v, "run_events", "run, event_seq, at, resource, status, action, "
 	                 "record", 7, &v.rows[1]) < 0 ||
 	     check_gaps(&v, "states", NULL) < 0 || check_states(&v) < 0 ||
-	     check_gaps(&v, "locks", &v.rows[3]) < 0 || check_gaps(&v, "run_ids", NULL) < 0
+	     check_gaps(&v, "locks", &v.rows[3]) < 0 || check_gaps(&v, "run_ids", NULL) < 0 ||
+	     check_checkpoints(&v) < 0
 	     ? -1 : 0;
 	if (is_db_commit(lg->db) < 0)
 		is_db_rollback(lg->db);

@@ -18,7 +18,7 @@ postgres)
 	;;
 *) echo "tests/ledger-backend.sh: unknown backend '$LEDGER_BACKEND'" >&2; exit 1 ;;
 esac
-LEDGER_TABLES="runs run_events states state_dependencies locks run_ids"
+LEDGER_TABLES="runs run_events states state_dependencies locks run_ids checkpoints"
 
 ledger_pg_uri() {
 	echo "postgresql:///$1?host=$PG_SOCK&port=5432&user=postgres"
