@@ -474,6 +474,11 @@ json_t *is_sched_record_spec(struct is_sched_record *rec)
 
 json_t *is_sched_record_refs(struct is_sched_record *rec)
 {
+	const struct is_sched_span *sp = &rec->at[IS_SCHED_REFS];
+
+	/* No references, the usual case: no empty array built for every call. */
+	if (!rec->json && sp->at >= 0 && sp->len == 2 && !memcmp(rec->text + sp->at, "[]", 2))
+		return NULL;
 	return field(rec, IS_SCHED_REFS, &rec->refs);
 }
 

@@ -79,8 +79,8 @@ struct is_sched_record *is_sched_record_read(struct is_sched_scanner *sc, const 
                                              struct is_error *err);
 void is_sched_record_free(struct is_sched_record *rec);
 /*
- * The record's "spec", "refs" and "prior" (borrowed; NULL when absent),
- * parsed on first use. Not thread-safe: one thread asks.
+ * The record's "spec", "refs" and "prior" (borrowed; NULL when absent, and
+ * refs also when empty), parsed on first use. Not thread-safe: one thread asks.
  */
 json_t *is_sched_record_spec(struct is_sched_record *rec);
 json_t *is_sched_record_refs(struct is_sched_record *rec);
