@@ -295,12 +295,49 @@ static int64_t states_top(struct is_db *db)
 	return top;
 }
 
+struct is_ledger_checkpointer {
+	struct builder b;
+	int64_t seq;     /* the checkpoint b holds; 0: none */
+};
+
+struct is_ledger_checkpointer *is_ledger_checkpointer_new(void)
+{
+	struct is_ledger_checkpointer *c = is_xcalloc(1, sizeof(*c));
+
+	builder_init(&c->b);
+	return c;
+}
+
+void is_ledger_checkpointer_free(struct is_ledger_checkpointer *c)
+{
+	if (!c)
+		return;
+	builder_release(&c->b);
+	free(c);
+}
+
+/* c->b: checkpoint seq (upto, max_at), read back unless c holds it already. */
+static int checkpointer_at(struct is_db *db, struct is_ledger_checkpointer *c, int64_t seq,
+                           int64_t upto, const char *max_at)
+{
+	if (seq && c->seq == seq)
+		return 0;
+	builder_release(&c->b);
+	builder_init(&c->b);
+	c->seq = 0;
+	if (seq && builder_load(db, seq, &c->b) < 0)
+		return -1;
+	snprintf(c->b.max_at, sizeof(c->b.max_at), "%s", max_at);
+	c->b.from_seq = c->b.upto = upto;
+	c->seq = seq;
+	return 0;
+}
+
 /* In the write transaction: the checkpoint, if one is due. */
-static int write_due(struct is_db *db)
+static int write_due(struct is_db *db, struct is_ledger_checkpointer *c)
 {
 	int64_t seq, upto, count, top;
 	struct is_db_stmt *st;
-	struct builder b;
 	char max_at[32];
 	int rc;
 
@@ -308,28 +345,28 @@ static int write_due(struct is_db *db)
 		return -1;
 	if (top - upto < interval((size_t)count))
 		return 0;
-	builder_init(&b);
-	if (seq && builder_load(db, seq, &b) < 0) {
-		builder_release(&b);
+	if (checkpointer_at(db, c, seq, upto, max_at) < 0 ||
+	    is_db_prepare(db, walk_sql, IS_DB_STREAM, &st) < 0) {
+		c->seq = 0;
 		return -1;
 	}
-	snprintf(b.max_at, sizeof(b.max_at), "%s", max_at);
-	b.from_seq = b.upto = upto;
-	if (is_db_prepare(db, walk_sql, IS_DB_STREAM, &st) < 0) {
-		builder_release(&b);
-		return -1;
-	}
+	/* From here on c->b is past checkpoint seq: held only once written. */
+	c->seq = 0;
 	is_db_bind_int64(st, 1, upto);
 	while ((rc = is_db_step(st)) == IS_DB_ROW)
-		builder_add(&b, is_db_column_int64(st, 0), is_db_column_text(st, 1),
+		builder_add(&c->b, is_db_column_int64(st, 0), is_db_column_text(st, 1),
 		            is_db_column_text(st, 2));
 	is_db_finalize(st);
-	rc = rc == IS_DB_DONE && b.rows ? builder_write(db, &b) : rc == IS_DB_DONE ? 0 : -1;
-	builder_release(&b);
-	return rc < 0 ? -1 : 1;
+	if (rc != IS_DB_DONE || !c->b.rows)
+		return rc == IS_DB_DONE ? 0 : -1;
+	if (builder_write(db, &c->b) < 0 ||
+	    last_checkpoint(db, &seq, &upto, max_at, &count) < 0)
+		return -1;
+	c->seq = seq;
+	return 1;
 }
 
-int is_ledger_checkpoint_maybe(struct is_db *db)
+int is_ledger_checkpoint_maybe(struct is_db *db, struct is_ledger_checkpointer *c)
 {
 	int rc;
 
@@ -337,12 +374,13 @@ int is_ledger_checkpoint_maybe(struct is_db *db)
 		return 0;
 	if (is_db_begin_write(db) < 0)
 		return -1;
-	rc = write_due(db);
+	rc = write_due(db, c);
 	if (rc <= 0) {
 		is_db_rollback(db);
 		return rc;
 	}
 	if (is_db_commit(db) < 0) {
+		c->seq = 0;
 		is_db_rollback(db);
 		return -1;
 	}

@@ -23,11 +23,20 @@ extern const char is_ledger_checkpoint_postgres_v5[];
 int is_ledger_checkpoint_backfill(struct is_db *db);
 
 /*
+ * What a writer keeps between its checkpoints: the last one it wrote or
+ * read, so the next is made from it and the states since, without reading
+ * it back (unless another writer has written one meanwhile).
+ */
+struct is_ledger_checkpointer;
+struct is_ledger_checkpointer *is_ledger_checkpointer_new(void);
+void is_ledger_checkpointer_free(struct is_ledger_checkpointer *c);
+
+/*
  * Writes a checkpoint in a transaction of its own when enough states have
  * been added since the last one (record calls it after a commit). Returns 1
  * when it wrote one, 0 when none was due, -1 (is_db_errmsg).
  */
-int is_ledger_checkpoint_maybe(struct is_db *db);
+int is_ledger_checkpoint_maybe(struct is_db *db, struct is_ledger_checkpointer *c);
 
 /* The fewest states between two checkpoints (IS_LEDGER_CHECKPOINT_ROWS
  * overrides the interval, for tests). */

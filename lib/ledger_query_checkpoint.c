@@ -111,7 +111,7 @@ static int member_seqs(const struct is_ledger_query *q, int64_t ckpt, int64_t **
                        size_t *n, struct is_error *err)
 {
 	struct is_db_stmt *st;
-	size_t cap = 0;
+	size_t cap = 0, i;
 	const char *p;
 	char *end;
 	int rc;
@@ -133,7 +133,10 @@ static int member_seqs(const struct is_ledger_query *q, int64_t ckpt, int64_t **
 	is_db_finalize(st);
 	if (rc == IS_DB_ERROR)
 		return is_ledger_fail(q->lg, err, "cannot read the checkpoints");
-	qsort(*v, *n, sizeof(**v), by_seq);
+	for (i = 1; i < *n && (*v)[i - 1] < (*v)[i]; i++)
+		;
+	if (i < *n)
+		qsort(*v, *n, sizeof(**v), by_seq);
 	return 0;
 }
 
@@ -167,24 +170,25 @@ static int members_prepare(const struct is_ledger_query *q, int64_t ckpt,
 	return 0;
 }
 
-static int members_sqlite_load(const struct is_ledger_query *q, int64_t ckpt,
-                               struct is_ledger_snapshot *s, struct is_error *err)
+/*
+ * The rows of st, with their deps from deps (in step), into s; with seqs
+ * (ascending, n of them), only the rows it names. Finalizes both.
+ */
+static int take_in_step(const struct is_ledger_query *q, struct is_db_stmt *st,
+                        struct is_db_stmt *deps, const int64_t *seqs, size_t n,
+                        struct is_ledger_snapshot *s, struct is_error *err)
 {
-	struct is_db_stmt *st, *deps;
 	struct is_strbuf sb = IS_STRBUF_INIT;
-	int64_t *seqs;
-	size_t n, k = 0;
+	size_t k = 0;
 	int rc, row = 0;
 
-	if (members_prepare(q, ckpt, &st, &deps, &seqs, &n, err) < 0)
-		return -1;
 	while ((rc = is_db_step(st)) == IS_DB_ROW) {
 		int64_t seq = is_db_column_int64(st, 0);
 
 		/* A row of the range that the checkpoint does not name. */
-		while (k < n && seqs[k] < seq)
+		while (seqs && k < n && seqs[k] < seq)
 			k++;
-		if (k == n || seqs[k] != seq)
+		if (seqs && (k == n || seqs[k] != seq))
 			continue;
 		if (deps_of(deps, seq, &row, &sb) < 0) {
 			rc = IS_DB_ERROR;
@@ -198,10 +202,54 @@ static int members_sqlite_load(const struct is_ledger_query *q, int64_t ckpt,
 	is_db_finalize(st);
 	is_db_finalize(deps);
 	is_strbuf_release(&sb);
-	free(seqs);
 	if (rc != IS_DB_DONE)
 		return is_ledger_fail(q->lg, err, "cannot read the states");
 	return 0;
+}
+
+static int members_sqlite_load(const struct is_ledger_query *q, int64_t ckpt,
+                               struct is_ledger_snapshot *s, struct is_error *err)
+{
+	struct is_db_stmt *st, *deps;
+	int64_t *seqs;
+	size_t n;
+	int rc;
+
+	if (members_prepare(q, ckpt, &st, &deps, &seqs, &n, err) < 0)
+		return -1;
+	rc = take_in_step(q, st, deps, seqs, n, s, err);
+	free(seqs);
+	return rc;
+}
+
+/* SQLite: the versions at or before ?3 of the states in (?1, ?2], their deps
+ * in step as for a checkpoint's. */
+static const char span_sqlite[] =
+	"SELECT s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec,"
+	" s.outputs, s.labels FROM states s WHERE s.seq > ?1 AND s.seq <= ?2"
+	" AND s.at <= ?3 ORDER BY s.seq";
+static const char span_deps_sqlite[] =
+	"SELECT state_seq, depends_on FROM state_dependencies"
+	" WHERE state_seq > ?1 AND state_seq <= ?2 ORDER BY state_seq";
+
+static int span_sqlite_load(const struct is_ledger_query *q, int64_t from, int64_t to,
+                            const char *at, struct is_ledger_snapshot *s,
+                            struct is_error *err)
+{
+	struct is_db_stmt *st, *deps;
+
+	if (is_ledger_query_prepare(q, span_sqlite, &st, err) < 0)
+		return -1;
+	if (is_ledger_query_prepare(q, span_deps_sqlite, &deps, err) < 0) {
+		is_db_finalize(st);
+		return -1;
+	}
+	is_db_bind_int64(st, 1, from);
+	is_db_bind_int64(st, 2, to);
+	is_db_bind_text(st, 3, at, (size_t)-1);
+	is_db_bind_int64(deps, 1, from);
+	is_db_bind_int64(deps, 2, to);
+	return take_in_step(q, st, deps, NULL, 0, s, err);
 }
 
 static int span(const struct is_ledger_query *q, int64_t from, int64_t to, const char *at,
@@ -210,6 +258,8 @@ static int span(const struct is_ledger_query *q, int64_t from, int64_t to, const
 	struct is_db_stmt *st;
 	int rc;
 
+	if (is_db_backend(q->lg->db) == IS_DB_SQLITE)
+		return span_sqlite_load(q, from, to, at, s, err);
 	if (is_ledger_query_prepare_big(q, span_sql, &st, err) < 0)
 		return -1;
 	is_db_bind_int64(st, 1, from);

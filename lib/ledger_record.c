@@ -41,6 +41,7 @@ struct rec {
 	char ev_prev[65], run_prev[65];
 	int64_t ev_next, run_next, state_next;
 	int64_t states_checked;       /* sum->states when a checkpoint was last considered */
+	struct is_ledger_checkpointer *checkpointer;   /* owned; made when first needed */
 	struct is_db_stmt *ins_run, *ins_event, *ins_state, *ins_dep, *get_run, *get_event;
 	struct is_strmap runs;        /* run id -> (void *)(intptr_t)enum run_mark */
 };
@@ -187,7 +188,9 @@ static void checkpoint(struct rec *r, int at_end)
 	if (r->failed || min <= 0 || !fresh || (!at_end && fresh < min))
 		return;
 	r->states_checked = r->sum->states;
-	if (is_ledger_checkpoint_maybe(r->lg->db) < 0)
+	if (!r->checkpointer)
+		r->checkpointer = is_ledger_checkpointer_new();
+	if (is_ledger_checkpoint_maybe(r->lg->db, r->checkpointer) < 0)
 		report(r, "cannot write a checkpoint (%s): queries stay right, only slower",
 		       is_db_errmsg(r->lg->db));
 }
@@ -561,5 +564,6 @@ out:
 	is_ndjson_reader_release(&rd);
 	is_strbuf_release(&r.pending);
 	is_strmap_release(&r.runs);
+	is_ledger_checkpointer_free(r.checkpointer);
 	return r.failed ? -1 : 0;
 }
