@@ -609,8 +609,52 @@ static int wants_read(struct node *n, const struct is_sched_config *cfg)
 	return !json_is_false(json_object_get(meta, "refresh"));
 }
 
+/*
+ * A noop whose spec uses an output that changed in this run (a dependency
+ * updated or replaced came back with another value there) was applied with
+ * the old value: it is updated with the new one, the way Terraform plans a
+ * value "known after apply". A change to an output it does not use leaves it
+ * noop, and so does a recorded value the ledger keeps as "***": what it was
+ * cannot be known, and a secret that was rotated is not a spec change.
+ */
+static int stale_noop(struct sched *s, struct node *n)
+{
+	json_t *refs, *ref;
+	size_t i;
+
+	/* A pending resource is read first, and the read decides. */
+	if (n->gate || n->action != A_NOOP || !n->rec || s->cfg->dry_run ||
+	    json_is_object(is_sched_record_pending(n->rec)))
+		return 0;
+	refs = is_sched_record_refs(n->rec);
+	json_array_foreach(refs, i, ref) {
+		const char *id = json_string_value(json_object_get(ref, "id"));
+		const char *at = json_string_value(json_object_get(ref, "output"));
+		struct node *dep = id ? is_strmap_get(&s->nodes, id) : NULL;
+		json_t *prior, *was, *now;
+
+		if (!dep || !dep->rec || !dep->outputs || !at)
+			continue;
+		prior = is_sched_record_prior(dep->rec);
+		/* A noop's outputs are its prior ones, the same reference; with
+		 * none recorded (a create that never reached the ledger) what n
+		 * was applied with is not known. */
+		if (dep->outputs == prior || !prior)
+			continue;
+		was = is_json_pointer_get(prior, at);
+		now = is_json_pointer_get(dep->outputs, at);
+		if (was && is_json_redacted(was))
+			continue;
+		if (!was || !now || !json_equal(was, now))
+			return 1;
+	}
+	return 0;
+}
+
 static void make_ready(struct sched *s, struct node *n)
 {
+	if (stale_noop(s, n))
+		n->action = A_UPDATE;
 	if (wants_read(n, s->cfg)) {
 		n->reading = 1;
 		n->phase = P_QUEUED;

@@ -39,7 +39,8 @@ X
 t0=$(mark)
 apply
 t1=$(mark)
-# Run 2: a changes, c is deleted, d (needs b) is new.
+# Run 2: a changes, c is deleted, d (needs b) is new. b's spec is the same,
+# but it uses a's output, which changes: is-exec updates it.
 cat >m/one.yaml <<'X'
 kind: Noop
 metadata: {name: a, labels: {env: prod, tier: base}}
@@ -80,8 +81,8 @@ jq_check "state records have what is-graph --prior reads" s1.json \
 	'all(.type == "state" and .v == 1 and (.hash | startswith("sha256:")) and .kind == "Noop" and (.at | test("Z$")))'
 jq_check "labels come along" s1.json '.[0].labels == {env: "prod", tier: "base"}'
 is-ledger state --at "$t2" >s2.json
-jq_check "state --at t2: a changed, c gone, d new" s2.json \
-	'map(.id) == ["Noop/a", "Noop/b", "Noop/d"] and .[0].spec.outputs.v == 2 and .[0].outputs.v == 2 and .[0].run == "'"$r2"'" and .[1].run == "'"$r1"'" and .[2].deps == ["Noop/b"]'
+jq_check "state --at t2: a changed, b updated with a's new output, c gone, d new" s2.json \
+	'map(.id) == ["Noop/a", "Noop/b", "Noop/d"] and .[0].spec.outputs.v == 2 and .[0].outputs.v == 2 and .[0].run == "'"$r2"'" and .[1].run == "'"$r2"'" and .[1].outputs.w == 2 and .[2].deps == ["Noop/b"]'
 is-ledger state --at "$t3" >s3.json
 same "a failed run changes no state" s2.json s3.json
 is-ledger state >now.json
@@ -134,15 +135,15 @@ expect_rc "history needs an id" 2 is-ledger history
 
 # diff
 is-ledger diff --from "$t1" --to "$t2" >d.json
-jq_check "diff: a changed (spec and outputs), c removed, d added" d.json \
-	'map(select(.what == "resource") | {(.id): .change}) | add == {"Noop/a": "changed", "Noop/c": "removed", "Noop/d": "added"}'
+jq_check "diff: a changed (spec and outputs), b changed (outputs), c removed, d added" d.json \
+	'map(select(.what == "resource") | {(.id): .change}) | add == {"Noop/a": "changed", "Noop/b": "changed", "Noop/c": "removed", "Noop/d": "added"}'
 jq_check "diff: the changed paths" d.json \
 	'map(select(.id == "Noop/a")) | .[0].changes == ["/spec/outputs/v", "/outputs/v"] and .[0].from.run == "'"$r1"'" and .[0].to.run == "'"$r2"'"'
 jq_check "diff: the edge d -> b added" d.json \
 	'map(select(.what == "edge")) == [{type: "diff", v: 1, what: "edge", change: "added", id: "Noop/d", kind: "Noop", dep: "Noop/b"}]'
 is-ledger diff --from "$t2" --to "$t1" >dr.json
 jq_check "diff backwards: the reverse" dr.json \
-	'map(select(.what == "resource") | {(.id): .change}) | add == {"Noop/a": "changed", "Noop/c": "added", "Noop/d": "removed"}'
+	'map(select(.what == "resource") | {(.id): .change}) | add == {"Noop/a": "changed", "Noop/b": "changed", "Noop/c": "added", "Noop/d": "removed"}'
 check "diff between equal states" is-ledger diff --from "$t2" --to "$t3"
 [ ! -s "$T/.out" ] && ok "diff of a failed run is empty" || fail "diff of a failed run is empty" "$(cat "$T/.out")"
 is-ledger diff --to "$t1" >d0.json
