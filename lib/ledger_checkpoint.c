@@ -399,8 +399,10 @@ static void compare(struct is_db_stmt *c, const struct builder *b,
 
 	if (is_db_column_int64(c, 1) != b->from_seq)
 		what = "it does not start where the checkpoint before it ends";
-	else if (!b->rows || is_db_column_int64(c, 2) != b->upto)
+	else if (!b->rows)
 		what = "it summarises no states";
+	else if (is_db_column_int64(c, 2) != b->upto)
+		what = "the last state it summarises is missing";
 	else if (!min_at || strcmp(min_at, b->min_at) || !max_at || strcmp(max_at, b->max_at))
 		what = "its times are not those of the states it summarises";
 	else if (is_db_column_int64(c, 5) != (int64_t)b->n || !stored || strcmp(stored, states))

@@ -39,7 +39,7 @@ static const char members_sqlite[] =
 static const char member_deps_sqlite[] =
 	"SELECT d.state_seq, d.depends_on FROM checkpoints c, json_each(c.states) j,"
 	" state_dependencies d WHERE c.seq = ?1 AND d.state_seq = j.value";
-/* PostgreSQL: the same, in seq order said (its joins promise no order). */
+/* PostgreSQL: the same, the order said (its joins promise none). */
 static const char members_postgres[] =
 	"SELECT s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec,"
 	" s.outputs, s.labels FROM checkpoints c"
@@ -66,7 +66,7 @@ static int deps_of(struct is_db_stmt *st, int64_t seq, int *row, struct is_strbu
 {
 	is_strbuf_reset(sb);
 	for (;;) {
-		int64_t at;
+		int64_t of;
 
 		if (!*row) {
 			int rc = is_db_step(st);
@@ -75,10 +75,10 @@ static int deps_of(struct is_db_stmt *st, int64_t seq, int *row, struct is_strbu
 				return rc == IS_DB_DONE ? 0 : -1;
 			*row = 1;
 		}
-		at = is_db_column_int64(st, 0);
-		if (at > seq)
+		of = is_db_column_int64(st, 0);
+		if (of > seq)
 			return 0;
-		if (at == seq) {
+		if (of == seq) {
 			if (sb->len)
 				is_strbuf_addch(sb, '\n');
 			is_strbuf_add(sb, is_db_column_text(st, 1), is_db_column_bytes(st, 1));
