@@ -156,9 +156,9 @@ int64_t is_ledger_checkpoint_min_rows(void)
 
 /*
  * How many states make a new checkpoint worth writing after one of count
- * resources: a quarter of them, so the checkpoints take about two bytes per
- * state and a query reads at most a quarter more rows than it returns.
- * 0: never (IS_LEDGER_CHECKPOINT_ROWS=0).
+ * resources: a quarter of them (at least the minimum), so the checkpoints
+ * take about 4 x 7 bytes per state and a query reads at most a quarter more
+ * rows than it returns. 0: never (IS_LEDGER_CHECKPOINT_ROWS=0).
  */
 static int64_t interval(size_t count)
 {

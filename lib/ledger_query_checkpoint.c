@@ -23,10 +23,10 @@ static const char spans_sql[] =
 static const char last_sql[] =
 	"SELECT upto FROM checkpoints ORDER BY seq DESC LIMIT 1";
 /*
- * SQLite: the versions a checkpoint names, in its (ascending) seq order, and
- * their deps in the same order from a second statement read in step: the
- * deps subquery of IS_LEDGER_STATE_COLUMNS, run once per row, was two
- * thirds of SQLite's work here. When the versions are close together (at
+ * The versions a checkpoint names, in its (ascending) seq order, and their
+ * deps in the same order from a second statement read in step: the deps
+ * subquery of IS_LEDGER_STATE_COLUMNS, run once per row, was two thirds of
+ * SQLite's work here. When the versions are close together (at
  * most RANGE_SPREAD times as many seqs from the first to the last as there
  * are versions), both are read by a scan of that range, the rows not named
  * skipped, rather than by a search per version: a third less work.
@@ -39,37 +39,25 @@ static const char members_sqlite[] =
 static const char member_deps_sqlite[] =
 	"SELECT d.state_seq, d.depends_on FROM checkpoints c, json_each(c.states) j,"
 	" state_dependencies d WHERE c.seq = ?1 AND d.state_seq = j.value";
-static const char range_sqlite[] =
+/* PostgreSQL: the same, in seq order said (its joins promise no order). */
+static const char members_postgres[] =
+	"SELECT s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec,"
+	" s.outputs, s.labels FROM checkpoints c"
+	" CROSS JOIN LATERAL jsonb_array_elements_text(c.states::jsonb) j(v)"
+	" JOIN states s ON s.seq = j.v::bigint WHERE c.seq = ?1 ORDER BY s.seq";
+static const char member_deps_postgres[] =
+	"SELECT d.state_seq, d.depends_on FROM checkpoints c"
+	" CROSS JOIN LATERAL jsonb_array_elements_text(c.states::jsonb) j(v)"
+	" JOIN state_dependencies d ON d.state_seq = j.v::bigint WHERE c.seq = ?1"
+	" ORDER BY d.state_seq";
+static const char range_sql[] =
 	"SELECT s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec,"
 	" s.outputs, s.labels FROM states s WHERE s.seq >= ?1 AND s.seq <= ?2"
 	" ORDER BY s.seq";
-static const char range_deps_sqlite[] =
+static const char range_deps_sql[] =
 	"SELECT state_seq, depends_on FROM state_dependencies"
 	" WHERE state_seq >= ?1 AND state_seq <= ?2 ORDER BY state_seq";
 static const char states_sql[] = "SELECT states FROM checkpoints WHERE seq = ?1";
-static const char members_postgres[] =
-	"SELECT " IS_LEDGER_STATE_COLUMNS " FROM checkpoints c"
-	" CROSS JOIN LATERAL jsonb_array_elements_text(c.states::jsonb) j(v)"
-	" JOIN states s ON s.seq = j.v::bigint WHERE c.seq = ?1";
-static const char span_sql[] =
-	"SELECT " IS_LEDGER_STATE_COLUMNS " FROM states s"
-	" WHERE s.seq > ?1 AND s.seq <= ?2 AND s.at <= ?3";
-
-/* Every row of st into s. 0 or -1. */
-static int take_all(const struct is_ledger_query *q, struct is_db_stmt *st,
-                    struct is_ledger_snapshot *s, struct is_error *err)
-{
-	int rc;
-
-	while ((rc = is_db_step(st)) == IS_DB_ROW) {
-		s->v = is_xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
-		memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
-		is_ledger_version_from_row(&s->v[s->n++], st);
-	}
-	if (rc != IS_DB_DONE)
-		return is_ledger_fail(q->lg, err, "cannot read the states");
-	return 0;
-}
 
 /* The deps of version seq from st (rows of state_seq, depends_on in the
  * same order as the versions), joined by newlines into sb. *row: st has a
@@ -145,14 +133,19 @@ static int members_prepare(const struct is_ledger_query *q, int64_t ckpt,
                            struct is_db_stmt **st, struct is_db_stmt **deps,
                            int64_t **seqs, size_t *n, struct is_error *err)
 {
+	const char *members = members_sqlite, *member_deps = member_deps_sqlite;
 	int range;
 
 	*st = *deps = NULL;
 	if (member_seqs(q, ckpt, seqs, n, err) < 0)
 		return -1;
 	range = *n && (*seqs)[*n - 1] - (*seqs)[0] < (int64_t)*n * RANGE_SPREAD;
-	if (is_ledger_query_prepare(q, range ? range_sqlite : members_sqlite, st, err) < 0 ||
-	    is_ledger_query_prepare(q, range ? range_deps_sqlite : member_deps_sqlite, deps,
+	if (!range && is_db_backend(q->lg->db) == IS_DB_POSTGRES) {
+		members = members_postgres;
+		member_deps = member_deps_postgres;
+	}
+	if (is_ledger_query_prepare(q, range ? range_sql : members, st, err) < 0 ||
+	    is_ledger_query_prepare(q, range ? range_deps_sql : member_deps, deps,
 	                            err) < 0) {
 		is_db_finalize(*st);
 		free(*seqs);
@@ -207,7 +200,7 @@ static int take_in_step(const struct is_ledger_query *q, struct is_db_stmt *st,
 	return 0;
 }
 
-static int members_sqlite_load(const struct is_ledger_query *q, int64_t ckpt,
+static int members_load(const struct is_ledger_query *q, int64_t ckpt,
                                struct is_ledger_snapshot *s, struct is_error *err)
 {
 	struct is_db_stmt *st, *deps;
@@ -222,25 +215,24 @@ static int members_sqlite_load(const struct is_ledger_query *q, int64_t ckpt,
 	return rc;
 }
 
-/* SQLite: the versions at or before ?3 of the states in (?1, ?2], their deps
- * in step as for a checkpoint's. */
-static const char span_sqlite[] =
+/* The versions at or before ?3 of the states in (?1, ?2], their deps in
+ * step as for a checkpoint's. */
+static const char span_sql[] =
 	"SELECT s.seq, s.resource, s.kind, s.run, s.at, s.deleted, s.hash, s.spec,"
 	" s.outputs, s.labels FROM states s WHERE s.seq > ?1 AND s.seq <= ?2"
 	" AND s.at <= ?3 ORDER BY s.seq";
-static const char span_deps_sqlite[] =
+static const char span_deps_sql[] =
 	"SELECT state_seq, depends_on FROM state_dependencies"
 	" WHERE state_seq > ?1 AND state_seq <= ?2 ORDER BY state_seq";
 
-static int span_sqlite_load(const struct is_ledger_query *q, int64_t from, int64_t to,
-                            const char *at, struct is_ledger_snapshot *s,
-                            struct is_error *err)
+static int span(const struct is_ledger_query *q, int64_t from, int64_t to, const char *at,
+                struct is_ledger_snapshot *s, struct is_error *err)
 {
 	struct is_db_stmt *st, *deps;
 
-	if (is_ledger_query_prepare(q, span_sqlite, &st, err) < 0)
+	if (is_ledger_query_prepare(q, span_sql, &st, err) < 0)
 		return -1;
-	if (is_ledger_query_prepare(q, span_deps_sqlite, &deps, err) < 0) {
+	if (is_ledger_query_prepare(q, span_deps_sql, &deps, err) < 0) {
 		is_db_finalize(st);
 		return -1;
 	}
@@ -252,23 +244,6 @@ static int span_sqlite_load(const struct is_ledger_query *q, int64_t from, int64
 	return take_in_step(q, st, deps, NULL, 0, s, err);
 }
 
-static int span(const struct is_ledger_query *q, int64_t from, int64_t to, const char *at,
-                struct is_ledger_snapshot *s, struct is_error *err)
-{
-	struct is_db_stmt *st;
-	int rc;
-
-	if (is_db_backend(q->lg->db) == IS_DB_SQLITE)
-		return span_sqlite_load(q, from, to, at, s, err);
-	if (is_ledger_query_prepare_big(q, span_sql, &st, err) < 0)
-		return -1;
-	is_db_bind_int64(st, 1, from);
-	is_db_bind_int64(st, 2, to);
-	is_db_bind_text(st, 3, at, (size_t)-1);
-	rc = take_all(q, st, s, err);
-	is_db_finalize(st);
-	return rc;
-}
 
 /* The first integer of sql's row (?1 = arg), and its second column's text;
  * 0 without a row. */
@@ -371,25 +346,14 @@ int is_ledger_checkpoint_load(const struct is_ledger_query *q, const char *at,
 {
 	int64_t base = 0, last = 0;
 	char base_at[32] = "";
-	struct is_db_stmt *st;
 	int rc;
 
 	if ((rc = one_row(q, last_sql, NULL, &last, NULL, err)) <= 0)
 		return rc;
 	if ((rc = one_row(q, base_sql, at, &base, base_at, err)) < 0)
 		return -1;
-	if (base && is_db_backend(q->lg->db) == IS_DB_SQLITE) {
-		if (members_sqlite_load(q, base, s, err) < 0)
-			return -1;
-	} else if (base) {
-		if (is_ledger_query_prepare_big(q, members_postgres, &st, err) < 0)
-			return -1;
-		is_db_bind_int64(st, 1, base);
-		rc = take_all(q, st, s, err);
-		is_db_finalize(st);
-		if (rc < 0)
-			return -1;
-	}
+	if (base && members_load(q, base, s, err) < 0)
+		return -1;
 	if (later_spans(q, base, base_at, at, last, s, err) < 0)
 		return -1;
 	keep_latest(s, keep_deleted);
