@@ -49,8 +49,11 @@ $(O)/unit/%: $(O)/tests/unit/%.o $(LIBA)
 test: all
 	IS_BIN=$(CURDIR)/$(BIN) IS_UNIT=$(CURDIR)/$(O)/unit tests/run
 
+# Three at a time: the fast scripts mostly wait on their pipelines; the whole
+# suite and the sanitizer run keep tests/run's two, for the timing checks of
+# the slow scripts.
 test-fast: all
-	IS_BIN=$(CURDIR)/$(BIN) IS_UNIT=$(CURDIR)/$(O)/unit tests/run --fast
+	IS_TEST_JOBS=3 IS_BIN=$(CURDIR)/$(BIN) IS_UNIT=$(CURDIR)/$(O)/unit tests/run --fast
 
 # Sanitizers get their own object and binary folders, so a normal build stays valid.
 asan:
