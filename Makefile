@@ -11,7 +11,8 @@ BIN      ?= bin
 CC       ?= cc
 PKGS      = yaml-0.1 jansson libcrypto libuv libcurl sqlite3 libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libpq is opened when first used (lib/libpq_lazy.c), not linked: its headers only.
+PKG_LIBS   := $(filter-out -lpq,$(shell pkg-config --libs $(PKGS)))
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
