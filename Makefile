@@ -11,8 +11,9 @@ BIN      ?= bin
 CC       ?= cc
 PKGS      = yaml-0.1 jansson libcrypto libuv libcurl sqlite3 libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-# libpq is opened when first used (lib/libpq_lazy.c), not linked: its headers only.
-PKG_LIBS   := $(filter-out -lpq,$(shell pkg-config --libs $(PKGS)))
+# libpq and libcurl are opened when first used (lib/libpq_lazy.c,
+# lib/libcurl_lazy.c), not linked: their headers only.
+PKG_LIBS   := $(filter-out -lpq -lcurl,$(shell pkg-config --libs $(PKGS)))
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
