@@ -12,15 +12,12 @@
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 
+#include "lazy_lib.h"
 #include "banned.h"
 
-#define LIBCURL_SONAME "libcurl.so.4"
 
 /* X(return type, name, parameters, arguments); XV for void functions. */
 #define CURL_FUNCTIONS(X, XV) \
@@ -45,34 +42,16 @@ static struct {
 
 static pthread_once_t loaded = PTHREAD_ONCE_INIT;
 
-/* dlsym returns an object pointer; POSIX guarantees it converts to a
- * function pointer, and copying its bytes says so without a cast warning. */
-static void resolve(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (!sym) {
-		fprintf(stderr, "infrastream: %s has no %s: install libcurl 7.80 or later "
-		        "(Debian package libcurl4)\n", LIBCURL_SONAME, name);
-		exit(1);
-	}
-	*(void **)slot = sym;
-}
+static struct is_lazy_lib lib = { "libcurl.so.4", "HTTP", "libcurl4", NULL };
 
 static void load(void)
 {
-	void *lib = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (!lib) {
-		fprintf(stderr, "infrastream: HTTP needs libcurl, which cannot be loaded: %s "
-		        "(install the Debian package libcurl4)\n", dlerror());
-		exit(1);
-	}
-#define RESOLVE(ret, name, params, args) resolve(lib, #name, &cu.name);
-#define VOID_RESOLVE(name, params, args) resolve(lib, #name, &cu.name);
+	is_lazy_open(&lib);
+#define RESOLVE(ret, name, params, args) is_lazy_resolve(&lib, #name, &cu.name);
+#define VOID_RESOLVE(name, params, args) is_lazy_resolve(&lib, #name, &cu.name);
 	CURL_FUNCTIONS(RESOLVE, VOID_RESOLVE)
-	resolve(lib, "curl_easy_setopt", &cu.curl_easy_setopt);
-	resolve(lib, "curl_easy_getinfo", &cu.curl_easy_getinfo);
+	is_lazy_resolve(&lib, "curl_easy_setopt", &cu.curl_easy_setopt);
+	is_lazy_resolve(&lib, "curl_easy_getinfo", &cu.curl_easy_getinfo);
 }
 
 #define FORWARD(ret, name, params, args) \

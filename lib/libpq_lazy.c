@@ -7,15 +7,12 @@
  * and forward to libpq.so.5, opened with dlopen by the first of them that
  * runs. libpq-fe.h declares them, so callers are unchanged.
  */
-#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 
+#include "lazy_lib.h"
 #include "banned.h"
 
-#define LIBPQ_SONAME "libpq.so.5"
 
 /* X(return type, name, parameters, arguments); XV for void functions. */
 #define PQ_FUNCTIONS(X, XV) \
@@ -78,31 +75,13 @@ static struct {
 
 static pthread_once_t loaded = PTHREAD_ONCE_INIT;
 
-/* dlsym returns an object pointer; POSIX guarantees it converts to a
- * function pointer, and copying its bytes says so without a cast warning. */
-static void resolve(void *lib, const char *name, void *slot)
-{
-	void *sym = dlsym(lib, name);
-
-	if (!sym) {
-		fprintf(stderr, "infrastream: %s has no %s: install a libpq of PostgreSQL 14 "
-		        "or later (Debian package libpq5)\n", LIBPQ_SONAME, name);
-		exit(1);
-	}
-	*(void **)slot = sym;
-}
+static struct is_lazy_lib lib = { "libpq.so.5", "PostgreSQL", "libpq5", NULL };
 
 static void load(void)
 {
-	void *lib = dlopen(LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	if (!lib) {
-		fprintf(stderr, "infrastream: PostgreSQL needs libpq, which cannot be loaded: %s "
-		        "(install the Debian package libpq5)\n", dlerror());
-		exit(1);
-	}
-#define RESOLVE(ret, name, params, args) resolve(lib, #name, &pq.name);
-#define VOID_RESOLVE(name, params, args) resolve(lib, #name, &pq.name);
+	is_lazy_open(&lib);
+#define RESOLVE(ret, name, params, args) is_lazy_resolve(&lib, #name, &pq.name);
+#define VOID_RESOLVE(name, params, args) is_lazy_resolve(&lib, #name, &pq.name);
 	PQ_FUNCTIONS(RESOLVE, VOID_RESOLVE)
 }
 
