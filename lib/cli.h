@@ -68,6 +68,8 @@ int is_cli_completion_tree(const struct is_command *cmd, const struct is_cli_sub
 void is_cli_bash_function_name(const struct is_command *cmd, FILE *fp);
 int is_cli_completes_path(const char *complete);
 void is_cli_zsh_escape(const char *s, FILE *fp);
+/* One _arguments line per option of c, each after indent (zsh completions). */
+void is_cli_zsh_options(const struct is_command *c, FILE *fp, const char *indent);
 /*
  * Flushes and closes stdout; reports a failed write on stderr (a full disk or
  * a closed pipe must not pass silently). Returns code, or IS_EXIT_FAILURE

@@ -72,19 +72,12 @@ void is_cli_zsh_escape(const char *s, FILE *fp)
 	}
 }
 
-static void completion_zsh(const struct is_command *cmd, FILE *fp)
+void is_cli_zsh_options(const struct is_command *c, FILE *fp, const char *indent)
 {
 	const struct is_option *o;
 
-	fprintf(fp, "(( $+functions[_infrastream_%s] )) ||\n", cmd->name + 3);
-	fprintf(fp, "_infrastream_%s() {\n\t_arguments -s \\\n", cmd->name + 3);
-	for (o = cmd->options; o->name; o++) {
-		const char *action = "";
-
-		if (o->arg && o->complete)
-			action = !strcmp(o->complete, "file") ? "_files"
-			       : !strcmp(o->complete, "dir") ? "_files -/" : NULL;
-		fputs("\t\t'", fp);
+	for (o = c->options; o->name; o++) {
+		fprintf(fp, "%s'", indent);
 		if (o->key > 0 && o->key < 128)
 			fprintf(fp, "(-%c --%s)'{-%c,--%s}'", o->key, o->name, o->key, o->name);
 		else
@@ -94,13 +87,22 @@ static void completion_zsh(const struct is_command *cmd, FILE *fp)
 		fputc(']', fp);
 		if (o->arg) {
 			fprintf(fp, ":%s:", o->arg);
-			if (action)
-				fputs(action, fp);
-			else
+			if (o->complete && !strcmp(o->complete, "file"))
+				fputs("_files", fp);
+			else if (o->complete && !strcmp(o->complete, "dir"))
+				fputs("_files -/", fp);
+			else if (o->complete)
 				fprintf(fp, "(%s)", o->complete);
 		}
 		fputs("' \\\n", fp);
 	}
+}
+
+static void completion_zsh(const struct is_command *cmd, FILE *fp)
+{
+	fprintf(fp, "(( $+functions[_infrastream_%s] )) ||\n", cmd->name + 3);
+	fprintf(fp, "_infrastream_%s() {\n\t_arguments -s \\\n", cmd->name + 3);
+	is_cli_zsh_options(cmd, fp, "\t\t");
 	if (cmd->operands)
 		fprintf(fp, "\t\t'*:operand:%s'\n", !strcmp(cmd->operands, "dir")
 		        ? "_files -/" : "_files");

@@ -86,32 +86,6 @@ static void bash(const struct is_command *cmd, const struct is_cli_sub *subs, si
 	fprintf(fp, " %s\n", cmd->name);
 }
 
-static void zsh_options(const struct is_command *c, FILE *fp, const char *indent)
-{
-	const struct is_option *o;
-
-	for (o = c->options; o->name; o++) {
-		fprintf(fp, "%s'", indent);
-		if (o->key > 0 && o->key < 128)
-			fprintf(fp, "(-%c --%s)'{-%c,--%s}'", o->key, o->name, o->key, o->name);
-		else
-			fprintf(fp, "--%s", o->name);
-		fputc('[', fp);
-		is_cli_zsh_escape(o->help, fp);
-		fputc(']', fp);
-		if (o->arg) {
-			fprintf(fp, ":%s:", o->arg);
-			if (o->complete && !strcmp(o->complete, "file"))
-				fputs("_files", fp);
-			else if (o->complete && !strcmp(o->complete, "dir"))
-				fputs("_files -/", fp);
-			else if (o->complete)
-				fprintf(fp, "(%s)", o->complete);
-		}
-		fputs("' \\\n", fp);
-	}
-}
-
 static void zsh(const struct is_command *cmd, const struct is_cli_sub *subs, size_t n,
                 FILE *fp)
 {
@@ -121,7 +95,7 @@ static void zsh(const struct is_command *cmd, const struct is_cli_sub *subs, siz
 	fprintf(fp, "(( $+functions[_infrastream_%s] )) ||\n", cmd->name + 3);
 	fprintf(fp, "_infrastream_%s() {\n\tlocal curcontext=$curcontext state line\n"
 	        "\t_arguments -C -s \\\n", cmd->name + 3);
-	zsh_options(cmd, fp, "\t\t");
+	is_cli_zsh_options(cmd, fp, "\t\t");
 	fputs("\t\t'1:subcommand:((", fp);
 	for (i = 0; i < n; i++) {
 		fprintf(fp, "%s%s\\:", i ? " " : "", subs[i].name);
@@ -145,7 +119,7 @@ static void zsh(const struct is_command *cmd, const struct is_cli_sub *subs, siz
 			continue;
 		ops = subs[i].cmd->operands;
 		fprintf(fp, "\t%s) _arguments -s \\\n", subs[i].name);
-		zsh_options(subs[i].cmd, fp, "\t\t");
+		is_cli_zsh_options(subs[i].cmd, fp, "\t\t");
 		if (ops && !strcmp(ops, "file"))
 			fputs("\t\t'*:operand:_files' ;;\n", fp);
 		else if (ops && !strcmp(ops, "dir"))
